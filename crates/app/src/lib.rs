@@ -1,1 +1,76 @@
+//! Carefront use-cases. Each public action is one transaction that asks the access policy, makes its
+//! change and appends its audit event together, so the record of an action exists exactly when the action
+//! does. Nothing here knows about HTTP.
 
+pub mod context;
+pub mod demo;
+pub mod error;
+pub mod governance;
+
+pub use context::{Actor, Ctx, Via};
+pub use error::AppError;
+
+use domain::governance::Role;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Db;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Settings the use-cases depend on.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute: Duration,
+    /// Failed sign-ins within `lockout_window` that lock an account.
+    pub lockout_threshold: i64,
+    pub lockout_window: Duration,
+    pub lockout_duration: Duration,
+    /// Roles that must use a second factor (TOTP) to sign in.
+    pub totp_required_roles: Vec<Role>,
+    /// How long a verified API token is trusted before it is looked up again. Revoking a token takes
+    /// effect at once on the node that revoked it and within this time on the others.
+    pub token_cache_ttl: Duration,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            lockout_threshold: 5,
+            lockout_window: Duration::from_secs(15 * 60),
+            lockout_duration: Duration::from_secs(15 * 60),
+            totp_required_roles: Vec::new(),
+            token_cache_ttl: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The application: a database and the settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    config: AppConfig,
+    tokens: governance::tokens::TokenCache,
+}
+
+impl App {
+    pub fn new(db: Db, config: AppConfig) -> Self {
+        Self { inner: Arc::new(Inner { db, config, tokens: Default::default() }) }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+}

@@ -14,9 +14,7 @@ pub use ts::Ts;
 
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -188,10 +186,7 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self {
-            max_connections: 16,
-            schema: None,
-        }
+        Self { max_connections: 16, schema: None }
     }
 }
 
@@ -216,10 +211,7 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut options = PgConnectOptions::from_str(url)?.application_name("carefront");
             if let Some(schema) = &opts.schema {
-                let setup = PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(options.clone())
-                    .await?;
+                let setup = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "CREATE SCHEMA IF NOT EXISTS \"{}\"",
                     schema.replace('"', "")
@@ -310,9 +302,7 @@ impl Db {
     /// grow without bound while readers keep it pinned. A no-op on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<()> {
         if let Db::Sqlite(p) = self {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(p)
-                .await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await?;
         }
         Ok(())
     }
@@ -330,9 +320,7 @@ impl Db {
                 sqlx::query("VACUUM INTO $1").bind(path).execute(p).await?;
                 Ok(())
             }
-            Db::Postgres(_) => Err(StoreError::UnsupportedUrl(
-                "backup needs pg_dump for PostgreSQL".into(),
-            )),
+            Db::Postgres(_) => Err(StoreError::UnsupportedUrl("backup needs pg_dump for PostgreSQL".into())),
         }
     }
 

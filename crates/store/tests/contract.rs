@@ -7,9 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
 fn at(offset_s: i64) -> Ts {
-    Ts(domain::time::to_micros(
-        Timestamp::from_second(1_795_000_000).unwrap() + SignedDuration::from_secs(offset_s),
-    ))
+    Ts(domain::time::to_micros(Timestamp::from_second(1_795_000_000).unwrap() + SignedDuration::from_secs(offset_s)))
 }
 
 fn user(name: &str) -> users::UserRow {

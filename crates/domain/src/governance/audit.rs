@@ -83,28 +83,16 @@ pub fn canonical_bytes(seq: i64, e: &AuditEntry, prev_hash: &str) -> Vec<u8> {
     out.extend_from_slice(b"carefront-audit-v1\n");
     field(&mut out, "seq", Some(&seq.to_string()));
     field(&mut out, "at_us", Some(&e.at.as_microsecond().to_string()));
-    field(
-        &mut out,
-        "actor_id",
-        e.actor_id.map(|u| u.to_string()).as_deref(),
-    );
+    field(&mut out, "actor_id", e.actor_id.map(|u| u.to_string()).as_deref());
     field(&mut out, "actor_role", e.actor_role.as_deref());
     field(&mut out, "action", Some(&e.action));
     field(&mut out, "resource_type", Some(&e.resource_type));
     field(&mut out, "resource_id", e.resource_id.as_deref());
-    field(
-        &mut out,
-        "patient_id",
-        e.patient_id.map(|u| u.to_string()).as_deref(),
-    );
+    field(&mut out, "patient_id", e.patient_id.map(|u| u.to_string()).as_deref());
     field(&mut out, "purpose", e.purpose.as_deref());
     field(&mut out, "reason", e.reason.as_deref());
     field(&mut out, "outcome", Some(e.outcome.as_str()));
-    field(
-        &mut out,
-        "break_glass",
-        Some(if e.break_glass { "1" } else { "0" }),
-    );
+    field(&mut out, "break_glass", Some(if e.break_glass { "1" } else { "0" }));
     field(&mut out, "operation_id", Some(&e.operation_id.to_string()));
     field(&mut out, "client_addr", e.client_addr.as_deref());
     field(&mut out, "prev_hash", Some(prev_hash));
@@ -122,28 +110,19 @@ pub fn seal(entry: AuditEntry, prev: Option<(i64, &str)>) -> AuditEvent {
         None => (1, GENESIS_HASH.to_owned()),
     };
     let hash = hash_of(seq, &entry, &prev_hash);
-    AuditEvent {
-        seq,
-        entry,
-        prev_hash,
-        hash,
-    }
+    AuditEvent { seq, entry, prev_hash, hash }
 }
 
 /// Where and how the chain is broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
-    #[error(
-        "event {found} found where event {expected} should be: events are missing or out of order"
-    )]
+    #[error("event {found} found where event {expected} should be: events are missing or out of order")]
     Gap { expected: i64, found: i64 },
     #[error("event {seq} does not follow the event before it (its previous-hash does not match)")]
     Unlinked { seq: i64 },
     #[error("event {seq} has been altered (its contents do not match its hash)")]
     Altered { seq: i64 },
-    #[error(
-        "the log ends at event {last} but the chain head records event {head}: events are missing"
-    )]
+    #[error("the log ends at event {last} but the chain head records event {head}: events are missing")]
     Truncated { last: i64, head: i64 },
     #[error("the log has events up to {last} but the chain head records event {head}")]
     HeadMismatch { last: i64, head: i64 },
@@ -159,10 +138,7 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self {
-            expected_seq: 1,
-            prev_hash: GENESIS_HASH.to_owned(),
-        }
+        Self { expected_seq: 1, prev_hash: GENESIS_HASH.to_owned() }
     }
 }
 
@@ -173,10 +149,7 @@ impl ChainVerifier {
 
     pub fn push(&mut self, ev: &AuditEvent) -> Result<(), ChainBreak> {
         if ev.seq != self.expected_seq {
-            return Err(ChainBreak::Gap {
-                expected: self.expected_seq,
-                found: ev.seq,
-            });
+            return Err(ChainBreak::Gap { expected: self.expected_seq, found: ev.seq });
         }
         if ev.prev_hash != self.prev_hash {
             return Err(ChainBreak::Unlinked { seq: ev.seq });
@@ -194,16 +167,10 @@ impl ChainVerifier {
         let last = self.expected_seq - 1;
         let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_HASH));
         if last < head_seq {
-            return Err(ChainBreak::Truncated {
-                last,
-                head: head_seq,
-            });
+            return Err(ChainBreak::Truncated { last, head: head_seq });
         }
         if last != head_seq || head_hash != self.prev_hash {
-            return Err(ChainBreak::HeadMismatch {
-                last,
-                head: head_seq,
-            });
+            return Err(ChainBreak::HeadMismatch { last, head: head_seq });
         }
         Ok(last)
     }
@@ -231,18 +198,10 @@ mod tests {
             at: Timestamp::from_microsecond(1_780_000_000_000_000 + i * 1_000).unwrap(),
             actor_id: Some(Uuid::from_u128(i as u128 + 1)),
             actor_role: Some("receptionist".into()),
-            action: if i % 2 == 0 {
-                "view_patient".into()
-            } else {
-                "sign_in".into()
-            },
+            action: if i % 2 == 0 { "view_patient".into() } else { "sign_in".into() },
             resource_type: "patient".into(),
             resource_id: Some(format!("p{i}")),
-            patient_id: if i % 3 == 0 {
-                Some(Uuid::from_u128(99))
-            } else {
-                None
-            },
+            patient_id: if i % 3 == 0 { Some(Uuid::from_u128(99)) } else { None },
             purpose: Some("direct_care".into()),
             reason: None,
             outcome: Outcome::Allowed,
@@ -289,10 +248,7 @@ mod tests {
         let events = chain(5);
         let h = head(&events).map(|(s, h)| (s, h.to_owned()));
         let (seq, hash) = h.unwrap();
-        assert_eq!(
-            verify(&events[..4], Some((seq, &hash))),
-            Err(ChainBreak::Truncated { last: 4, head: 5 })
-        );
+        assert_eq!(verify(&events[..4], Some((seq, &hash))), Err(ChainBreak::Truncated { last: 4, head: 5 }));
     }
 
     #[derive(Debug, Clone)]
@@ -313,9 +269,7 @@ mod tests {
             (0..n).prop_map(Tamper::EditTime),
             (0..n).prop_map(Tamper::EditPatient),
             (0..n).prop_map(Tamper::Delete),
-            (0..n, 0..n)
-                .prop_filter("distinct", |(a, b)| a != b)
-                .prop_map(|(a, b)| Tamper::Swap(a, b)),
+            (0..n, 0..n).prop_filter("distinct", |(a, b)| a != b).prop_map(|(a, b)| Tamper::Swap(a, b)),
             (0..n).prop_map(Tamper::DuplicateInsert),
         ]
     }

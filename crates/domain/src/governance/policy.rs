@@ -175,13 +175,8 @@ pub struct AccessRequest<'a> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
-    Allow {
-        reason: &'static str,
-        break_glass: bool,
-    },
-    Deny {
-        reason: &'static str,
-    },
+    Allow { reason: &'static str, break_glass: bool },
+    Deny { reason: &'static str },
 }
 
 impl Decision {
@@ -196,13 +191,7 @@ impl Decision {
     }
 
     pub fn is_break_glass(self) -> bool {
-        matches!(
-            self,
-            Decision::Allow {
-                break_glass: true,
-                ..
-            }
-        )
+        matches!(self, Decision::Allow { break_glass: true, .. })
     }
 }
 
@@ -214,19 +203,12 @@ pub fn role_may(role: Role, action: Action) -> bool {
         ManageUsers | ManageApiTokens => role == Admin,
         ViewAuditLog => matches!(role, CaldicottGuardian | Admin),
         ReviewBreakGlass => role == CaldicottGuardian,
-        SearchPatients => matches!(
-            role,
-            Receptionist | Clinician | PracticeManager | ComplaintsLead | CaldicottGuardian
-        ),
-        ViewPatient => matches!(
-            role,
-            Receptionist
-                | Clinician
-                | PracticeManager
-                | ComplaintsLead
-                | CaldicottGuardian
-                | Patient
-        ),
+        SearchPatients => {
+            matches!(role, Receptionist | Clinician | PracticeManager | ComplaintsLead | CaldicottGuardian)
+        }
+        ViewPatient => {
+            matches!(role, Receptionist | Clinician | PracticeManager | ComplaintsLead | CaldicottGuardian | Patient)
+        }
         RegisterPatient | EditPatient => matches!(role, Receptionist | Clinician | PracticeManager),
         ViewPatientHistory => matches!(role, Clinician | PracticeManager | CaldicottGuardian),
         ViewRestrictedAlerts | EditRestrictedAlerts => matches!(role, Clinician | PracticeManager),
@@ -259,20 +241,13 @@ pub fn purpose_fits(role: Role, purpose: Purpose) -> bool {
 /// The policy.
 pub fn decide(req: &AccessRequest<'_>) -> Decision {
     if !role_may(req.role, req.action) {
-        return Decision::Deny {
-            reason: "role does not permit this action",
-        };
+        return Decision::Deny { reason: "role does not permit this action" };
     }
     if !purpose_fits(req.role, req.purpose) {
-        return Decision::Deny {
-            reason: "purpose is not one this role may use",
-        };
+        return Decision::Deny { reason: "purpose is not one this role may use" };
     }
     if !req.action.concerns_one_patient() {
-        return Decision::Allow {
-            reason: "role permits this action",
-            break_glass: false,
-        };
+        return Decision::Allow { reason: "role permits this action", break_glass: false };
     }
     relationship_decision(req)
 }
@@ -280,33 +255,21 @@ pub fn decide(req: &AccessRequest<'_>) -> Decision {
 /// Question 2, for actions on one patient's data.
 fn relationship_decision(req: &AccessRequest<'_>) -> Decision {
     use Relationship as R;
-    let allow = |reason| Decision::Allow {
-        reason,
-        break_glass: false,
-    };
+    let allow = |reason| Decision::Allow { reason, break_glass: false };
     match (req.role, req.relationship) {
         (Role::Patient, R::Own) => allow("own record"),
         (Role::Patient, R::Proxy) => allow("consented proxy"),
-        (Role::Patient, _) => Decision::Deny {
-            reason: "not this patient's record or proxy",
-        },
+        (Role::Patient, _) => Decision::Deny { reason: "not this patient's record or proxy" },
         (Role::Clinician, R::CareTeam) => allow("in the patient's care team"),
         (Role::Clinician, _) => match req.break_glass_reason.map(str::trim) {
-            Some(reason) if !reason.is_empty() => Decision::Allow {
-                reason: "break-glass with a recorded reason",
-                break_glass: true,
-            },
-            _ => Decision::Deny {
-                reason: "no care relationship: break-glass with a reason is needed",
-            },
+            Some(reason) if !reason.is_empty() => {
+                Decision::Allow { reason: "break-glass with a recorded reason", break_glass: true }
+            }
+            _ => Decision::Deny { reason: "no care relationship: break-glass with a reason is needed" },
         },
         (_, R::Registered | R::CareTeam) => allow("patient of this organisation"),
-        (_, R::NotApplicable) => Decision::Deny {
-            reason: "a patient must be named",
-        },
-        _ => Decision::Deny {
-            reason: "no legitimate relationship with this patient",
-        },
+        (_, R::NotApplicable) => Decision::Deny { reason: "a patient must be named" },
+        _ => Decision::Deny { reason: "no legitimate relationship with this patient" },
     }
 }
 
@@ -315,13 +278,7 @@ mod tests {
     use super::*;
 
     fn ask(role: Role, action: Action, relationship: Relationship, purpose: Purpose) -> Decision {
-        decide(&AccessRequest {
-            role,
-            action,
-            relationship,
-            purpose,
-            break_glass_reason: None,
-        })
+        decide(&AccessRequest { role, action, relationship, purpose, break_glass_reason: None })
     }
 
     fn usual_purpose(role: Role) -> Purpose {
@@ -352,12 +309,7 @@ mod tests {
             let row: Vec<&str> = Role::ALL
                 .iter()
                 .map(|&role| {
-                    let d = ask(
-                        role,
-                        action,
-                        usual_relationship(role, action),
-                        usual_purpose(role),
-                    );
+                    let d = ask(role, action, usual_relationship(role, action), usual_purpose(role));
                     if d.is_allowed() { "allow" } else { "-" }
                 })
                 .collect();
@@ -385,12 +337,7 @@ edit_templates          - - allow - - - -
 manage_complaints       - - - allow - - -
 view_reports            - - allow allow allow - -
 ";
-        assert_eq!(
-            table,
-            expected,
-            "columns: {:?}",
-            Role::ALL.map(Role::as_str)
-        );
+        assert_eq!(table, expected, "columns: {:?}", Role::ALL.map(Role::as_str));
     }
 
     #[test]
@@ -436,40 +383,15 @@ view_reports            - - allow allow allow - -
 
     #[test]
     fn a_wrong_purpose_is_refused_even_with_the_right_role() {
-        let d = ask(
-            Role::Receptionist,
-            Action::ViewPatient,
-            Relationship::Registered,
-            Purpose::Audit,
-        );
-        assert_eq!(
-            d,
-            Decision::Deny {
-                reason: "purpose is not one this role may use"
-            }
-        );
+        let d = ask(Role::Receptionist, Action::ViewPatient, Relationship::Registered, Purpose::Audit);
+        assert_eq!(d, Decision::Deny { reason: "purpose is not one this role may use" });
     }
 
     #[test]
     fn patients_see_only_their_own_record_or_one_they_are_proxy_for() {
-        let own = ask(
-            Role::Patient,
-            Action::ViewPatient,
-            Relationship::Own,
-            Purpose::PatientRequest,
-        );
-        let proxy = ask(
-            Role::Patient,
-            Action::ViewPatient,
-            Relationship::Proxy,
-            Purpose::PatientRequest,
-        );
-        let other = ask(
-            Role::Patient,
-            Action::ViewPatient,
-            Relationship::Registered,
-            Purpose::PatientRequest,
-        );
+        let own = ask(Role::Patient, Action::ViewPatient, Relationship::Own, Purpose::PatientRequest);
+        let proxy = ask(Role::Patient, Action::ViewPatient, Relationship::Proxy, Purpose::PatientRequest);
+        let other = ask(Role::Patient, Action::ViewPatient, Relationship::Registered, Purpose::PatientRequest);
         assert!(own.is_allowed() && proxy.is_allowed() && !other.is_allowed());
     }
 }

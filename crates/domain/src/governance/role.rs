@@ -81,12 +81,7 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "Unknown role '{s}'. Choose one of: {}",
-                    Role::ALL.map(Role::as_str).join(", ")
-                )
-            })
+            .ok_or_else(|| format!("Unknown role '{s}'. Choose one of: {}", Role::ALL.map(Role::as_str).join(", ")))
     }
 }
 
@@ -99,11 +94,6 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
-        assert!(
-            "superuser"
-                .parse::<Role>()
-                .unwrap_err()
-                .contains("receptionist")
-        );
+        assert!("superuser".parse::<Role>().unwrap_err().contains("receptionist"));
     }
 }

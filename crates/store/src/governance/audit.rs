@@ -30,9 +30,8 @@ const COLUMNS: &str = "seq, at, actor_id, actor_role, action, resource_type, res
 impl TryFrom<AuditRow> for AuditEvent {
     type Error = StoreError;
     fn try_from(r: AuditRow) -> Result<Self> {
-        let outcome = Outcome::parse(&r.outcome).ok_or_else(|| {
-            StoreError::Corrupt(format!("audit event {} has outcome '{}'", r.seq, r.outcome))
-        })?;
+        let outcome = Outcome::parse(&r.outcome)
+            .ok_or_else(|| StoreError::Corrupt(format!("audit event {} has outcome '{}'", r.seq, r.outcome)))?;
         Ok(AuditEvent {
             seq: r.seq,
             entry: AuditEntry {
@@ -81,21 +80,14 @@ pub async fn append(tx: &mut Tx, entry: AuditEntry) -> Result<AuditEvent> {
 
 /// The recorded head of the chain: (newest sequence, its hash); (0, genesis) for an empty log.
 pub async fn head(conn: impl Into<Conn<'_>>) -> Result<(i64, String)> {
-    Ok(
-        on_conn!(conn.into(), c => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(c).await)?,
-    )
+    Ok(on_conn!(conn.into(), c => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(c).await)?)
 }
 
 /// Up to `limit` events after `after_seq`, oldest first: verification walks the log in pages.
-pub async fn page_after(
-    conn: impl Into<Conn<'_>>,
-    after_seq: i64,
-    limit: i64,
-) -> Result<Vec<AuditEvent>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
-    ));
-    let rows: Vec<AuditRow> = on_conn!(conn.into(), c => sqlx::query_as(sql).bind(after_seq).bind(limit).fetch_all(c).await)?;
+pub async fn page_after(conn: impl Into<Conn<'_>>, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"));
+    let rows: Vec<AuditRow> =
+        on_conn!(conn.into(), c => sqlx::query_as(sql).bind(after_seq).bind(limit).fetch_all(c).await)?;
     rows.into_iter().map(AuditEvent::try_from).collect()
 }
 
@@ -129,27 +121,17 @@ pub async fn list(conn: impl Into<Conn<'_>>, f: &AuditFilter) -> Result<Vec<Audi
 }
 
 /// Break-glass events no guardian has reviewed yet, oldest first.
-pub async fn unreviewed_break_glass(
-    conn: impl Into<Conn<'_>>,
-    limit: i64,
-) -> Result<Vec<AuditEvent>> {
+pub async fn unreviewed_break_glass(conn: impl Into<Conn<'_>>, limit: i64) -> Result<Vec<AuditEvent>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM audit_events e WHERE break_glass = TRUE \
          AND NOT EXISTS (SELECT 1 FROM break_glass_reviews r WHERE r.audit_seq = e.seq) ORDER BY seq LIMIT $1"
     ));
-    let rows: Vec<AuditRow> =
-        on_conn!(conn.into(), c => sqlx::query_as(sql).bind(limit).fetch_all(c).await)?;
+    let rows: Vec<AuditRow> = on_conn!(conn.into(), c => sqlx::query_as(sql).bind(limit).fetch_all(c).await)?;
     rows.into_iter().map(AuditEvent::try_from).collect()
 }
 
 /// Record a guardian's review of a break-glass event; false if it was already reviewed.
-pub async fn record_break_glass_review(
-    tx: &mut Tx,
-    seq: i64,
-    reviewer: Uuid,
-    at: Ts,
-    note: &str,
-) -> Result<bool> {
+pub async fn record_break_glass_review(tx: &mut Tx, seq: i64, reviewer: Uuid, at: Ts, note: &str) -> Result<bool> {
     let done = on_tx!(tx, c => sqlx::query(
         "INSERT INTO break_glass_reviews (audit_seq, reviewer_id, reviewed_at, note) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (audit_seq) DO NOTHING")
@@ -159,8 +141,6 @@ pub async fn record_break_glass_review(
 
 /// Whether an event with this sequence exists and is a break-glass event.
 pub async fn is_break_glass(conn: impl Into<Conn<'_>>, seq: i64) -> Result<Option<bool>> {
-    Ok(
-        on_conn!(conn.into(), c => sqlx::query_scalar("SELECT break_glass FROM audit_events WHERE seq = $1")
-        .bind(seq).fetch_optional(c).await)?,
-    )
+    Ok(on_conn!(conn.into(), c => sqlx::query_scalar("SELECT break_glass FROM audit_events WHERE seq = $1")
+        .bind(seq).fetch_optional(c).await)?)
 }

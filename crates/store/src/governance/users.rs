@@ -45,16 +45,12 @@ pub async fn by_id(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<UserRow
 }
 
 pub async fn list(conn: impl Into<Conn<'_>>) -> Result<Vec<UserRow>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM users ORDER BY role, username"
-    ));
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users ORDER BY role, username"));
     Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).fetch_all(c).await)?)
 }
 
 pub async fn count(conn: impl Into<Conn<'_>>) -> Result<i64> {
-    Ok(
-        on_conn!(conn.into(), c => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(c).await)?,
-    )
+    Ok(on_conn!(conn.into(), c => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(c).await)?)
 }
 
 pub async fn set_password(tx: &mut Tx, id: Uuid, hash: &str, at: Ts) -> Result<()> {
@@ -86,10 +82,8 @@ pub async fn record_login_failure(tx: &mut Tx, user_id: Uuid, at: Ts) -> Result<
 }
 
 pub async fn login_failures_since(tx: &mut Tx, user_id: Uuid, since: Ts) -> Result<i64> {
-    Ok(
-        on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE user_id = $1 AND at >= $2")
-        .bind(user_id).bind(since).fetch_one(c).await)?,
-    )
+    Ok(on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE user_id = $1 AND at >= $2")
+        .bind(user_id).bind(since).fetch_one(c).await)?)
 }
 
 pub async fn clear_login_failures(tx: &mut Tx, user_id: Uuid) -> Result<()> {

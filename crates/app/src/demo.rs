@@ -1,0 +1,103 @@
+//! The demo practice: one organisation, two sites (one in England, one in Wales so Welsh is exercised
+//! later), one staff user per role with a random password, and an API token for the admin. Passwords are
+//! generated per database and only ever printed or written in demo mode.
+
+use crate::governance::users::NewUser;
+use crate::{App, Ctx, Result};
+use base64::Engine;
+use domain::governance::Role;
+use rand::RngCore;
+use serde::Serialize;
+use store::Ts;
+use store::organisation::{self, OrganisationRow, SiteRow};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoLogin {
+    pub role: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// What `demo` prints and writes to `demo-credentials.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoCredentials {
+    pub staff: Vec<DemoLogin>,
+    pub api_token: String,
+}
+
+const STAFF: [(Role, &str, &str); 6] = [
+    (Role::Receptionist, "reception", "Rosa Reception"),
+    (Role::Clinician, "clinician", "Dr Chidi Okafor"),
+    (Role::PracticeManager, "manager", "Priya Manager"),
+    (Role::ComplaintsLead, "complaints", "Colm Complaints"),
+    (Role::CaldicottGuardian, "guardian", "Gwen Guardian"),
+    (Role::Admin, "admin", "Alex Admin"),
+];
+
+fn random_password() -> String {
+    let mut bytes = [0u8; 15];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl App {
+    /// Whether the database has no organisation yet (a fresh database `demo` should seed).
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(organisation::first_organisation(self.db()).await?.is_none())
+    }
+
+    /// Seed the demo practice. Call only on an empty database.
+    pub async fn seed_demo(&self) -> Result<DemoCredentials> {
+        let now = Ts(domain::time::now());
+        let org = OrganisationRow {
+            id: domain::new_id(),
+            name: "Riverside Health Partnership".into(),
+            ods_code: Some("Y99999".into()),
+            created_at: now,
+        };
+        let sites = [
+            ("Riverside Surgery", "England", "12 River Street", "Bristol", "BS1 4DJ", "en"),
+            ("Meddygfa'r Bont", "Wales", "3 Heol y Bont", "Cardiff", "CF10 1EP", "cy"),
+        ];
+        let mut tx = self.db().begin().await?;
+        organisation::insert_organisation(&mut tx, &org).await?;
+        for (name, _nation, street, town, postcode, lang) in sites {
+            organisation::insert_site(
+                &mut tx,
+                &SiteRow {
+                    id: domain::new_id(),
+                    organisation_id: org.id,
+                    name: name.into(),
+                    time_zone: "Europe/London".into(),
+                    bank_holiday_division: "england-and-wales".into(),
+                    address_lines: street.into(),
+                    town: town.into(),
+                    postcode: postcode.into(),
+                    default_language: lang.into(),
+                    created_at: now,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+
+        let operator = Ctx::command_line();
+        let mut staff = Vec::new();
+        for (role, username, display_name) in STAFF {
+            let password = random_password();
+            self.create_user(
+                &operator,
+                NewUser {
+                    username: username.into(),
+                    display_name: display_name.into(),
+                    role: role.as_str().into(),
+                    password: password.clone(),
+                },
+            )
+            .await?;
+            staff.push(DemoLogin { role: role.as_str().into(), username: username.into(), password });
+        }
+        let token = self.create_token(&operator, "admin", "Demo integration token", Some(365)).await?;
+        Ok(DemoCredentials { staff, api_token: token.secret })
+    }
+}

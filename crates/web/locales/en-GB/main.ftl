@@ -1,0 +1,13 @@
+service-name = Carefront
+skip-link = Skip to main content
+nav-home = Home
+nav-audit = Audit log
+nav-break-glass = Break-glass reviews
+nav-account = Your account
+nav-sign-out = Sign out
+error-summary-title = There is a problem
+sign-in-heading = Sign in to Carefront
+sign-in-username = Username
+sign-in-password = Password
+sign-in-button = Sign in
+footer-text = Carefront – the front office for your practice

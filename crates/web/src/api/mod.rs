@@ -1,0 +1,66 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI 3.1 document at `/api/v1/openapi.json`.
+//! Errors are RFC 9457 problem+json with a stable `code` and field-level `errors`.
+
+pub mod audit;
+mod json;
+mod me;
+mod tokens;
+
+pub use json::ApiJson;
+
+use crate::AppState;
+use crate::errors::Problem;
+use axum::Router;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use std::sync::Arc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Carefront API", version = "1", description = "The front office of a clinic or GP practice. Authenticate with `Authorization: Bearer <token>`."),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        }
+    }
+}
+
+/// The API routes and the OpenAPI document describing them.
+pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me::me))
+        .routes(routes!(audit::list))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .split_for_parts()
+}
+
+/// The OpenAPI document as JSON (snapshot-tested).
+pub fn openapi_json() -> String {
+    router_and_doc().1.to_pretty_json().unwrap_or_default()
+}
+
+pub fn routes() -> Router<AppState> {
+    let (router, doc) = router_and_doc();
+    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    router.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], (*doc).clone()).into_response() }
+        }),
+    )
+}

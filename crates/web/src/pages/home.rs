@@ -1,0 +1,47 @@
+//! The staff home page: what this person can do, by role.
+
+use super::{Shell, ok, take_flash};
+use crate::auth::Staff;
+use askama::Template;
+use axum::response::Response;
+use domain::governance::{Action, policy::role_may};
+
+pub struct Task {
+    pub href: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff/home.html")]
+struct HomePage {
+    shell: Shell,
+    display_name: String,
+    role_label: &'static str,
+    flash: Option<String>,
+    tasks: Vec<Task>,
+}
+
+pub async fn page(staff: Staff) -> Response {
+    let role = staff.actor.role;
+    let mut tasks = Vec::new();
+    if role_may(role, Action::ViewAuditLog) {
+        tasks.push(Task { href: "/staff/audit", title: "Audit log", description: "See who looked at or changed records, and why." });
+    }
+    if role_may(role, Action::ReviewBreakGlass) {
+        tasks.push(Task {
+            href: "/staff/audit/break-glass",
+            title: "Break-glass reviews",
+            description: "Check records opened outside a usual care relationship.",
+        });
+    }
+    tasks.push(Task { href: "/staff/account", title: "Your account", description: "Change your password and set up two-step sign-in." });
+    let flash = take_flash(&staff).await;
+    ok(&HomePage {
+        shell: Shell::staff("Home", &staff),
+        display_name: staff.actor.display_name.clone(),
+        role_label: role.label(),
+        flash,
+        tasks,
+    })
+}
