@@ -2,10 +2,10 @@
 //! (a bearer token, or a staff session plus the `X-CSRF-Token` header for changes; otherwise 401
 //! problem+json). Forms are read with [`CsrfForm`], which refuses a post without the session's token.
 
+use crate::AppState;
 use crate::errors::{ApiError, PageError, error_page, see_other};
 use crate::observe::OperationId;
 use crate::session::keys;
-use crate::AppState;
 use app::{Actor, AppError, Ctx};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -120,7 +120,9 @@ impl FromRequestParts<AppState> for Staff {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let op = operation_id(parts);
-        let session = Session::from_request_parts(parts, state).await.map_err(|(s, m)| error_page(s, "There is a problem", m, op))?;
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(s, m)| error_page(s, "There is a problem", m, op))?;
         let actor = match session_actor(&session, state).await {
             Ok(Some(a)) => a,
             Ok(None) => return Err(see_other("/staff/login")),
@@ -183,7 +185,10 @@ impl FromRequestParts<AppState> for ApiCaller {
             let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
             let expected = csrf_token(&session).await.map_err(|e| ApiError(e, op))?;
             if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
-                return Err(ApiError(AppError::forbidden("a change made with a session cookie needs the X-CSRF-Token header"), op));
+                return Err(ApiError(
+                    AppError::forbidden("a change made with a session cookie needs the X-CSRF-Token header"),
+                    op,
+                ));
             }
         }
         Ok(ApiCaller { ctx: ctx.with_actor(actor.clone()), actor })
@@ -209,14 +214,19 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(error_page(StatusCode::UNSUPPORTED_MEDIA_TYPE, "There is a problem", "Send this form from the Carefront page.", op));
+            return Err(error_page(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "There is a problem",
+                "Send this form from the Carefront page.",
+                op,
+            ));
         }
         let session = Session::from_request_parts(&mut parts, state)
             .await
             .map_err(|(s, m)| error_page(s, "There is a problem", m, op))?;
-        let bytes = axum::body::to_bytes(body, state.config.body_limit_bytes)
-            .await
-            .map_err(|_| error_page(StatusCode::PAYLOAD_TOO_LARGE, "There is a problem", "The form is too large.", op))?;
+        let bytes = axum::body::to_bytes(body, state.config.body_limit_bytes).await.map_err(|_| {
+            error_page(StatusCode::PAYLOAD_TOO_LARGE, "There is a problem", "The form is too large.", op)
+        })?;
         #[derive(serde::Deserialize)]
         struct Token {
             csrf_token: Option<String>,
@@ -231,8 +241,14 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
                 op,
             ));
         }
-        let form = serde_urlencoded::from_bytes::<T>(&bytes)
-            .map_err(|_| error_page(StatusCode::BAD_REQUEST, "There is a problem", "The form could not be read. Go back and try again.", op))?;
+        let form = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|_| {
+            error_page(
+                StatusCode::BAD_REQUEST,
+                "There is a problem",
+                "The form could not be read. Go back and try again.",
+                op,
+            )
+        })?;
         Ok(CsrfForm(form))
     }
 }

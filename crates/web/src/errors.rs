@@ -34,7 +34,13 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
-pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>, op: OperationId, errors: Vec<FieldError>) -> Response {
+pub fn problem(
+    status: StatusCode,
+    code: &str,
+    detail: impl Into<String>,
+    op: OperationId,
+    errors: Vec<FieldError>,
+) -> Response {
     let body = Problem {
         kind: format!("/problems/{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -108,11 +114,17 @@ impl IntoResponse for PageError {
         log_if_internal(&e, op);
         let status = status_of(&e);
         let (title, message) = match &e {
-            AppError::Forbidden { .. } => {
-                ("You cannot see this page".to_owned(), "Your role does not give you access to this page. If you need it, ask your practice manager.".to_owned())
+            AppError::Forbidden { .. } => (
+                "You cannot see this page".to_owned(),
+                "Your role does not give you access to this page. If you need it, ask your practice manager."
+                    .to_owned(),
+            ),
+            AppError::NotFound { what } => {
+                (format!("{} not found", capitalise(what)), "Check the address and try again.".to_owned())
             }
-            AppError::NotFound { what } => (format!("{} not found", capitalise(what)), "Check the address and try again.".to_owned()),
-            AppError::Store(_) | AppError::Internal(_) => ("Sorry, there is a problem with the service".to_owned(), public_detail(&e)),
+            AppError::Store(_) | AppError::Internal(_) => {
+                ("Sorry, there is a problem with the service".to_owned(), public_detail(&e))
+            }
             other => ("There is a problem".to_owned(), other.to_string()),
         };
         error_page(status, &title, &message, op)
@@ -157,18 +169,33 @@ pub async fn dress_bare_error(res: Response, op: OperationId, is_api: bool) -> R
         return res;
     }
     let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if content_type.starts_with(PROBLEM_JSON) || content_type.starts_with("text/html") || content_type.starts_with("application/fhir+json") {
+    if content_type.starts_with(PROBLEM_JSON)
+        || content_type.starts_with("text/html")
+        || content_type.starts_with("application/fhir+json")
+    {
         return res;
     }
     let (parts, body) = res.into_parts();
-    let text = axum::body::to_bytes(body, 16 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let (code, detail) = match status {
-        StatusCode::FORBIDDEN => ("cross-origin-request", "The request came from another site, so it was refused. Nothing was changed.".to_owned()),
+        StatusCode::FORBIDDEN => (
+            "cross-origin-request",
+            "The request came from another site, so it was refused. Nothing was changed.".to_owned(),
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => ("body-too-large", "The request is too large".to_owned()),
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "The request took too long and was stopped. Nothing was changed.".to_owned()),
+        StatusCode::REQUEST_TIMEOUT => {
+            ("timeout", "The request took too long and was stopped. Nothing was changed.".to_owned())
+        }
         StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "This address does not accept that method".to_owned()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "Send the body as application/json".to_owned()),
-        StatusCode::TOO_MANY_REQUESTS => ("too-many-requests", "Too many attempts. Wait a minute and try again.".to_owned()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported-media-type", "Send the body as application/json".to_owned())
+        }
+        StatusCode::TOO_MANY_REQUESTS => {
+            ("too-many-requests", "Too many attempts. Wait a minute and try again.".to_owned())
+        }
         s if s.is_server_error() => ("internal", "Something went wrong on our side. Nothing was changed.".to_owned()),
         _ => ("bad-request", if text.is_empty() { "The request is not valid".to_owned() } else { text.clone() }),
     };

@@ -73,7 +73,13 @@ impl Grant {
 
 /// Build an audit entry for this context. `reason` overrides the policy's reason (e.g. a break-glass
 /// reason, or why a sign-in failed).
-pub fn entry(ctx: &Ctx, action: &str, resource_type: &str, resource_id: Option<String>, outcome: Outcome) -> AuditEntry {
+pub fn entry(
+    ctx: &Ctx,
+    action: &str,
+    resource_type: &str,
+    resource_id: Option<String>,
+    outcome: Outcome,
+) -> AuditEntry {
     AuditEntry {
         at: domain::time::now(),
         actor_id: ctx.actor_id(),

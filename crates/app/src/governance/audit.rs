@@ -53,8 +53,9 @@ impl App {
 
     /// Break-glass events awaiting the guardian's review, oldest first.
     pub async fn unreviewed_break_glass(&self, ctx: &Ctx) -> Result<Vec<AuditEvent>> {
-        let grant =
-            self.authorize(ctx, Access::general(Action::ReviewBreakGlass, Purpose::Audit, "break_glass_review")).await?;
+        let grant = self
+            .authorize(ctx, Access::general(Action::ReviewBreakGlass, Purpose::Audit, "break_glass_review"))
+            .await?;
         let mut tx = self.db().begin().await?;
         let events = audit_store::unreviewed_break_glass(&mut tx, 500).await?;
         grant.named("list_break_glass").record(&mut tx).await?;

@@ -1,9 +1,9 @@
 //! Argon2id password hashing, off the async runtime (each hash takes tens of milliseconds of CPU).
 
 use crate::{AppError, Result};
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use std::sync::LazyLock;
 
 /// A hash of a password nobody has, verified against when the username is unknown so that a failed

@@ -45,9 +45,18 @@ fn usable(owner: &TokenOwner, now: Timestamp) -> bool {
 
 impl App {
     /// Create a token for a user. Admins (or the operator at the command line) only.
-    pub async fn create_token(&self, ctx: &Ctx, username: &str, name: &str, expires_days: Option<u32>) -> Result<NewToken> {
+    pub async fn create_token(
+        &self,
+        ctx: &Ctx,
+        username: &str,
+        name: &str,
+        expires_days: Option<u32>,
+    ) -> Result<NewToken> {
         let grant = self
-            .authorize_or_operator(ctx, Access::general(Action::ManageApiTokens, Purpose::SystemAdministration, "api_token"))
+            .authorize_or_operator(
+                ctx,
+                Access::general(Action::ManageApiTokens, Purpose::SystemAdministration, "api_token"),
+            )
             .await?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
@@ -83,7 +92,10 @@ impl App {
     /// Revoke a token. Effective at once on this node, and within the cache time on others.
     pub async fn revoke_token(&self, ctx: &Ctx, id: Uuid) -> Result<()> {
         let grant = self
-            .authorize_or_operator(ctx, Access::general(Action::ManageApiTokens, Purpose::SystemAdministration, "api_token").on(id))
+            .authorize_or_operator(
+                ctx,
+                Access::general(Action::ManageApiTokens, Purpose::SystemAdministration, "api_token").on(id),
+            )
             .await?;
         let mut tx = self.db().begin().await?;
         if token_store::by_id(&mut tx, id).await?.is_none() {
@@ -100,7 +112,10 @@ impl App {
 
     pub async fn list_tokens(&self, ctx: &Ctx) -> Result<Vec<TokenRow>> {
         let grant = self
-            .authorize_or_operator(ctx, Access::general(Action::ManageApiTokens, Purpose::SystemAdministration, "api_token"))
+            .authorize_or_operator(
+                ctx,
+                Access::general(Action::ManageApiTokens, Purpose::SystemAdministration, "api_token"),
+            )
             .await?;
         let mut tx = self.db().begin().await?;
         let rows = token_store::list(&mut tx).await?;

@@ -19,8 +19,9 @@ pub struct NewUser {
 impl App {
     /// Create a staff account. Admins, or the operator at the command line.
     pub async fn create_user(&self, ctx: &Ctx, new: NewUser) -> Result<UserRow> {
-        let grant =
-            self.authorize_or_operator(ctx, Access::general(Action::ManageUsers, Purpose::SystemAdministration, "user")).await?;
+        let grant = self
+            .authorize_or_operator(ctx, Access::general(Action::ManageUsers, Purpose::SystemAdministration, "user"))
+            .await?;
         let mut errors = domain::validation::Errors::new();
         let username = errors.check("username", Username::parse(&new.username));
         let role = errors.check("role", new.role.parse::<Role>());
@@ -69,8 +70,9 @@ impl App {
     }
 
     pub async fn list_users(&self, ctx: &Ctx) -> Result<Vec<UserRow>> {
-        let grant =
-            self.authorize_or_operator(ctx, Access::general(Action::ManageUsers, Purpose::SystemAdministration, "user")).await?;
+        let grant = self
+            .authorize_or_operator(ctx, Access::general(Action::ManageUsers, Purpose::SystemAdministration, "user"))
+            .await?;
         let mut tx = self.db().begin().await?;
         let rows = user_store::list(&mut tx).await?;
         grant.named("list_users").record(&mut tx).await?;

@@ -1,7 +1,7 @@
 //! `GET /api/v1/audit`: the audit log with filters (Caldicott guardian and admin only).
 
-use crate::auth::ApiCaller;
 use crate::AppState;
+use crate::auth::ApiCaller;
 use axum::Json;
 use axum::extract::{Query, State};
 use domain::Invalid;

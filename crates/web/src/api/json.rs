@@ -27,11 +27,17 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
             .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
             .is_some_and(|v| v == "application/json" || v.ends_with("+json"));
         if !is_json {
-            return Err(problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Send the body as application/json", op, vec![]));
+            return Err(problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Send the body as application/json",
+                op,
+                vec![],
+            ));
         }
-        let bytes = axum::body::to_bytes(body, state.config.body_limit_bytes)
-            .await
-            .map_err(|_| problem(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "The request body is too large", op, vec![]))?;
+        let bytes = axum::body::to_bytes(body, state.config.body_limit_bytes).await.map_err(|_| {
+            problem(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "The request body is too large", op, vec![])
+        })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(ApiJson(v)),

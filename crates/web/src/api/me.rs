@@ -19,5 +19,10 @@ pub struct Me {
     responses((status = 200, body = Me), (status = 401, body = crate::errors::Problem, content_type = "application/problem+json")))]
 pub async fn me(caller: ApiCaller) -> Json<Me> {
     let a = caller.actor;
-    Json(Me { user_id: a.user_id, username: a.username, display_name: a.display_name, role: a.role.as_str().to_owned() })
+    Json(Me {
+        user_id: a.user_id,
+        username: a.username,
+        display_name: a.display_name,
+        role: a.role.as_str().to_owned(),
+    })
 }

@@ -73,14 +73,25 @@ pub async fn create(
     caller: ApiCaller,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let t = state.app.create_token(&caller.ctx, &body.username, &body.name, body.expires_days).await.map_err(|e| caller.fail(e))?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { id: t.id, token: t.secret, expires_at: t.expires_at.map(|e| e.to_string()) })))
+    let t = state
+        .app
+        .create_token(&caller.ctx, &body.username, &body.name, body.expires_days)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken { id: t.id, token: t.secret, expires_at: t.expires_at.map(|e| e.to_string()) }),
+    ))
 }
 
 /// Revoke a token. It stops working at once.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "governance", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = crate::errors::Problem, content_type = "application/problem+json")))]
-pub async fn revoke(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<Uuid>) -> Result<StatusCode, ApiError> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
     state.app.revoke_token(&caller.ctx, id).await.map_err(|e| caller.fail(e))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -74,7 +74,11 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Response {
     account_page(&state, &staff, vec![], StatusCode::OK).await
 }
 
-pub async fn change_password(State(state): State<AppState>, staff: Staff, CsrfForm(f): CsrfForm<PasswordForm>) -> Response {
+pub async fn change_password(
+    State(state): State<AppState>,
+    staff: Staff,
+    CsrfForm(f): CsrfForm<PasswordForm>,
+) -> Response {
     match state.app.change_password(&staff.ctx, &f.current_password, &f.new_password, &f.confirm_password).await {
         Ok(()) => {
             set_flash(&staff, "Your password has been changed.").await;
@@ -85,7 +89,11 @@ pub async fn change_password(State(state): State<AppState>, staff: Staff, CsrfFo
     }
 }
 
-pub async fn sign_out_everywhere(State(state): State<AppState>, staff: Staff, CsrfForm(_): CsrfForm<serde::de::IgnoredAny>) -> Response {
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    staff: Staff,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Response {
     match state.app.sign_out_everywhere(&staff.ctx).await {
         Ok(_) => {
             let _ = staff.session.delete().await;
@@ -162,4 +170,3 @@ pub async fn totp_confirm(State(state): State<AppState>, staff: Staff, CsrfForm(
         Err(e) => PageError(e, staff.op()).into_response(),
     }
 }
-

@@ -42,13 +42,22 @@ struct BreakGlassPage {
 
 const PAGE_SIZE: i64 = 50;
 
-pub async fn page(State(state): State<AppState>, staff: Staff, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let get = |k: &str| params.get(k).cloned().unwrap_or_default();
     let echo = FilterEcho { patient: get("patient"), actor: get("actor"), from: get("from"), to: get("to") };
     let mut filter = match parse_filter(&params, PAGE_SIZE) {
         Ok(f) => f,
         Err(inv) => {
-            let page = AuditPage { shell: Shell::staff("Audit log", &staff).with_errors(inv.0), filter: echo, events: vec![], next_page: None };
+            let page = AuditPage {
+                shell: Shell::staff("Audit log", &staff).with_errors(inv.0),
+                filter: echo,
+                events: vec![],
+                next_page: None,
+            };
             return render(&page, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
@@ -58,7 +67,9 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Query(params): Qu
             let next_page = (events.len() as i64 == PAGE_SIZE).then(|| {
                 let last = events.last().map(|e| e.seq).unwrap_or(0);
                 let mut q = vec![format!("before={last}")];
-                for (k, v) in [("patient", &echo.patient), ("actor", &echo.actor), ("from", &echo.from), ("to", &echo.to)] {
+                for (k, v) in
+                    [("patient", &echo.patient), ("actor", &echo.actor), ("from", &echo.from), ("to", &echo.to)]
+                {
                     if !v.is_empty() {
                         q.push(format!("{k}={}", urlencode(v)));
                     }
@@ -66,7 +77,10 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Query(params): Qu
                 format!("/staff/audit?{}", q.join("&"))
             });
             let events = events.into_iter().map(AuditEventView::from).collect();
-            render(&AuditPage { shell: Shell::staff("Audit log", &staff), filter: echo, events, next_page }, StatusCode::OK)
+            render(
+                &AuditPage { shell: Shell::staff("Audit log", &staff), filter: echo, events, next_page },
+                StatusCode::OK,
+            )
         }
         Err(e) => PageError(e, staff.op()).into_response(),
     }
@@ -82,7 +96,12 @@ pub async fn break_glass(State(state): State<AppState>, staff: Staff) -> Respons
             let flash = take_flash(&staff).await;
             let events = events.into_iter().map(AuditEventView::from).collect();
             render(
-                &BreakGlassPage { shell: Shell::staff("Break-glass reviews", &staff), csrf: staff.csrf.clone(), flash, events },
+                &BreakGlassPage {
+                    shell: Shell::staff("Break-glass reviews", &staff),
+                    csrf: staff.csrf.clone(),
+                    flash,
+                    events,
+                },
                 StatusCode::OK,
             )
         }
@@ -96,11 +115,20 @@ pub struct ReviewForm {
     note: String,
 }
 
-pub async fn review(State(state): State<AppState>, staff: Staff, Path(seq): Path<i64>, CsrfForm(f): CsrfForm<ReviewForm>) -> Response {
+pub async fn review(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(seq): Path<i64>,
+    CsrfForm(f): CsrfForm<ReviewForm>,
+) -> Response {
     match state.app.review_break_glass(&staff.ctx, seq, &f.note).await {
         Ok(()) => set_flash(&staff, &format!("Your review of event {seq} has been recorded.")).await,
         Err(AppError::Invalid(inv)) => {
-            set_flash(&staff, &format!("Event {seq}: {}", inv.0.first().map(|e| e.message.as_str()).unwrap_or("not valid"))).await
+            set_flash(
+                &staff,
+                &format!("Event {seq}: {}", inv.0.first().map(|e| e.message.as_str()).unwrap_or("not valid")),
+            )
+            .await
         }
         Err(AppError::Conflict { message }) => set_flash(&staff, &message).await,
         Err(e) => return PageError(e, staff.op()).into_response(),

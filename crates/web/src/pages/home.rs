@@ -26,7 +26,11 @@ pub async fn page(staff: Staff) -> Response {
     let role = staff.actor.role;
     let mut tasks = Vec::new();
     if role_may(role, Action::ViewAuditLog) {
-        tasks.push(Task { href: "/staff/audit", title: "Audit log", description: "See who looked at or changed records, and why." });
+        tasks.push(Task {
+            href: "/staff/audit",
+            title: "Audit log",
+            description: "See who looked at or changed records, and why.",
+        });
     }
     if role_may(role, Action::ReviewBreakGlass) {
         tasks.push(Task {
@@ -35,7 +39,11 @@ pub async fn page(staff: Staff) -> Response {
             description: "Check records opened outside a usual care relationship.",
         });
     }
-    tasks.push(Task { href: "/staff/account", title: "Your account", description: "Change your password and set up two-step sign-in." });
+    tasks.push(Task {
+        href: "/staff/account",
+        title: "Your account",
+        description: "Change your password and set up two-step sign-in.",
+    });
     let flash = take_flash(&staff).await;
     ok(&HomePage {
         shell: Shell::staff("Home", &staff),

@@ -86,7 +86,8 @@ pub fn render<T: Template>(page: &T, status: axum::http::StatusCode) -> Response
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed to render");
-            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service.").into_response()
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service.")
+                .into_response()
         }
     }
 }

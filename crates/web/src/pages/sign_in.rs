@@ -2,7 +2,7 @@
 
 use super::{Shell, ok, render};
 use crate::AppState;
-use crate::auth::{Staff, anonymous_ctx, begin_session, csrf_token, CsrfForm};
+use crate::auth::{CsrfForm, Staff, anonymous_ctx, begin_session, csrf_token};
 use crate::errors::{PageError, see_other};
 use crate::observe::OperationId;
 use crate::session::keys;
@@ -66,7 +66,12 @@ pub async fn form(parts: Parts, session: Session) -> Response {
     }
 }
 
-pub async fn submit(State(state): State<AppState>, parts: Parts, session: Session, CsrfForm(f): CsrfForm<LoginForm>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    parts: Parts,
+    session: Session,
+    CsrfForm(f): CsrfForm<LoginForm>,
+) -> Response {
     let op = crate::auth::operation_id(&parts);
     let ctx = anonymous_ctx(&parts);
     let csrf = match csrf_token(&session).await {
@@ -127,21 +132,36 @@ pub async fn code_form(parts: Parts, session: Session) -> Response {
     }
 }
 
-pub async fn submit_code(State(state): State<AppState>, parts: Parts, session: Session, CsrfForm(f): CsrfForm<CodeForm>) -> Response {
+pub async fn submit_code(
+    State(state): State<AppState>,
+    parts: Parts,
+    session: Session,
+    CsrfForm(f): CsrfForm<CodeForm>,
+) -> Response {
     let op = crate::auth::operation_id(&parts);
     let ctx = anonymous_ctx(&parts);
-    let pending = session.get::<String>(keys::PENDING_TOTP_USER).await.ok().flatten().and_then(|s| s.parse::<Uuid>().ok());
+    let pending =
+        session.get::<String>(keys::PENDING_TOTP_USER).await.ok().flatten().and_then(|s| s.parse::<Uuid>().ok());
     let Some(user_id) = pending else { return see_other("/staff/login") };
     let csrf = csrf_token(&session).await.unwrap_or_default();
     let again = |message: &str, status| {
-        render(&CodePage { shell: Shell::public("Enter your security code").with_errors(vec![FieldError::new("code", message)]), csrf: csrf.clone() }, status)
+        render(
+            &CodePage {
+                shell: Shell::public("Enter your security code").with_errors(vec![FieldError::new("code", message)]),
+                csrf: csrf.clone(),
+            },
+            status,
+        )
     };
     if f.code.trim().is_empty() {
         return again("Enter the 6-digit code from your authenticator app", StatusCode::UNPROCESSABLE_ENTITY);
     }
     match state.app.sign_in_second_factor(&ctx, user_id, &f.code).await {
         Ok(actor) => signed_in(&session, &actor, false, op).await,
-        Err(AppError::BadSecondFactor) => again("The code is not right, or has already been used. Wait for a new code and try again", StatusCode::UNAUTHORIZED),
+        Err(AppError::BadSecondFactor) => again(
+            "The code is not right, or has already been used. Wait for a new code and try again",
+            StatusCode::UNAUTHORIZED,
+        ),
         Err(AppError::AccountLocked { .. }) => {
             let _ = session.remove::<String>(keys::PENDING_TOTP_USER).await;
             again("Your account is locked because of too many failed attempts. Try again later", StatusCode::LOCKED)
@@ -150,7 +170,11 @@ pub async fn submit_code(State(state): State<AppState>, parts: Parts, session: S
     }
 }
 
-pub async fn sign_out(State(state): State<AppState>, staff: Staff, CsrfForm(_): CsrfForm<serde::de::IgnoredAny>) -> Response {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    staff: Staff,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Response {
     let op = staff.op();
     if let Err(e) = state.app.signed_out(&staff.ctx, "signed out").await {
         return PageError(e, op).into_response();
