@@ -18,7 +18,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 /// How often a session's idle timer is pushed forward (a write), at most.
-const TOUCH_EVERY_SECONDS: i64 = 60;
+const TOUCH_EVERY_MS: i64 = 60_000;
 
 pub fn operation_id(parts: &Parts) -> OperationId {
     parts.extensions.get::<OperationId>().copied().unwrap_or(OperationId(Uuid::nil()))
@@ -33,8 +33,8 @@ pub fn anonymous_ctx(parts: &Parts) -> Ctx {
     Ctx::anonymous(operation_id(parts).0, client_addr(parts))
 }
 
-fn now_seconds() -> i64 {
-    jiff::Timestamp::now().as_second()
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
 }
 
 /// The CSRF token of this session, created on first use.
@@ -63,7 +63,7 @@ pub fn internal(e: impl std::fmt::Display) -> AppError {
 pub async fn begin_session(session: &Session, actor: &Actor, must_enrol: bool) -> Result<(), AppError> {
     session.cycle_id().await.map_err(internal)?;
     session.clear().await;
-    let now = now_seconds();
+    let now = now_ms();
     session.insert(keys::USER_ID, actor.user_id.to_string()).await.map_err(internal)?;
     session.insert(keys::SIGNED_IN_AT, now).await.map_err(internal)?;
     session.insert(keys::LAST_SEEN, now).await.map_err(internal)?;
@@ -78,15 +78,15 @@ pub async fn begin_session(session: &Session, actor: &Actor, must_enrol: bool) -
 async fn session_actor(session: &Session, state: &AppState) -> Result<Option<Actor>, AppError> {
     let Some(user_id) = session.get::<String>(keys::USER_ID).await.map_err(internal)? else { return Ok(None) };
     let Ok(user_id) = user_id.parse::<Uuid>() else { return Ok(None) };
-    let now = now_seconds();
+    let now = now_ms();
     let signed_in_at = session.get::<i64>(keys::SIGNED_IN_AT).await.map_err(internal)?.unwrap_or(0);
-    let absolute = state.app.config().session_absolute.as_secs() as i64;
+    let absolute = state.app.config().session_absolute.as_millis() as i64;
     if now - signed_in_at >= absolute {
         session.flush().await.map_err(internal)?;
         return Ok(None);
     }
     let last_seen = session.get::<i64>(keys::LAST_SEEN).await.map_err(internal)?.unwrap_or(0);
-    if now - last_seen >= TOUCH_EVERY_SECONDS {
+    if now - last_seen >= TOUCH_EVERY_MS {
         session.insert(keys::LAST_SEEN, now).await.map_err(internal)?;
     }
     match state.app.session_actor(user_id).await? {

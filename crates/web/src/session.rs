@@ -16,8 +16,10 @@ pub const COOKIE: &str = "carefront_session";
 /// Keys in the session data.
 pub mod keys {
     pub const USER_ID: &str = "user_id";
-    pub const SIGNED_IN_AT: &str = "signed_in_at";
-    pub const LAST_SEEN: &str = "last_seen";
+    /// Unix milliseconds.
+    pub const SIGNED_IN_AT: &str = "signed_in_at_ms";
+    /// Unix milliseconds.
+    pub const LAST_SEEN: &str = "last_seen_ms";
     pub const CSRF: &str = "csrf";
     pub const PENDING_TOTP_USER: &str = "pending_totp_user";
     pub const MUST_ENROL: &str = "must_enrol_totp";

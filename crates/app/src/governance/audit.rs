@@ -5,10 +5,20 @@ use super::access::Access;
 use crate::{App, AppError, Ctx, Result};
 use domain::governance::audit::{AuditEvent, ChainBreak, ChainVerifier};
 use domain::governance::{Action, Purpose};
+use std::collections::HashMap;
 use store::Ts;
 use store::governance::audit::{self as audit_store, AuditFilter};
+use uuid::Uuid;
 
 const VERIFY_PAGE: i64 = 5_000;
+
+/// A page of the audit log and who the actors are.
+#[derive(Debug, Clone)]
+pub struct AuditListing {
+    pub events: Vec<AuditEvent>,
+    /// Staff user id → "Display Name (username)".
+    pub names: HashMap<Uuid, String>,
+}
 
 /// The result of walking the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,15 +28,17 @@ pub enum ChainCheck {
 }
 
 impl App {
-    /// Events matching the filter, newest first. Caldicott guardian and admin only.
-    pub async fn list_audit(&self, ctx: &Ctx, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+    /// Events matching the filter, newest first, with the names of the staff who acted. Caldicott
+    /// guardian and admin only.
+    pub async fn list_audit(&self, ctx: &Ctx, filter: &AuditFilter) -> Result<AuditListing> {
         let purpose = audit_purpose(ctx);
         let grant = self.authorize(ctx, Access::general(Action::ViewAuditLog, purpose, "audit_log")).await?;
         let mut tx = self.db().begin().await?;
         let events = audit_store::list(&mut tx, filter).await?;
+        let names = staff_names(&mut tx).await?;
         grant.record(&mut tx).await?;
         tx.commit().await?;
-        Ok(events)
+        Ok(AuditListing { events, names })
     }
 
     /// Walk the whole chain from the first event, in pages, and compare its end with the recorded head.
@@ -52,15 +64,16 @@ impl App {
     }
 
     /// Break-glass events awaiting the guardian's review, oldest first.
-    pub async fn unreviewed_break_glass(&self, ctx: &Ctx) -> Result<Vec<AuditEvent>> {
+    pub async fn unreviewed_break_glass(&self, ctx: &Ctx) -> Result<AuditListing> {
         let grant = self
             .authorize(ctx, Access::general(Action::ReviewBreakGlass, Purpose::Audit, "break_glass_review"))
             .await?;
         let mut tx = self.db().begin().await?;
         let events = audit_store::unreviewed_break_glass(&mut tx, 500).await?;
+        let names = staff_names(&mut tx).await?;
         grant.named("list_break_glass").record(&mut tx).await?;
         tx.commit().await?;
-        Ok(events)
+        Ok(AuditListing { events, names })
     }
 
     /// Record the guardian's conclusion on one break-glass event.
@@ -86,6 +99,12 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Staff user id → "Display Name (username)", to name the actors on audit events.
+async fn staff_names(tx: &mut store::Tx) -> Result<HashMap<Uuid, String>> {
+    let staff = store::governance::users::list(tx).await?;
+    Ok(staff.into_iter().map(|u| (u.id, format!("{} ({})", u.display_name, u.username))).collect())
 }
 
 /// The purpose an audit reader acts under: audit for the guardian, system administration for admins.

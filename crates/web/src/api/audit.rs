@@ -21,8 +21,13 @@ pub struct AuditEventView {
     pub seq: i64,
     /// UTC, RFC 3339.
     pub at: String,
+    /// For display: UTC, to the second.
+    #[serde(skip)]
+    pub at_display: String,
     /// The acting user's id, or `command_line` / `anonymous`.
     pub actor: String,
+    /// The acting user's name and username, when the actor is a user.
+    pub actor_name: Option<String>,
     pub actor_role: Option<String>,
     pub action: String,
     pub resource_type: String,
@@ -41,13 +46,14 @@ pub struct AuditEventView {
     pub hash: String,
 }
 
-impl From<AuditEvent> for AuditEventView {
-    fn from(ev: AuditEvent) -> Self {
+impl AuditEventView {
+    pub fn new(ev: AuditEvent, names: &HashMap<uuid::Uuid, String>) -> Self {
         let e = ev.entry;
-        let at = e.at.strftime("%Y-%m-%d %H:%M:%S").to_string();
         Self {
             seq: ev.seq,
-            at,
+            at: e.at.to_string(),
+            at_display: e.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+            actor_name: e.actor_id.and_then(|id| names.get(&id).cloned()),
             actor: e.actor_id.map(|u| u.to_string()).unwrap_or_else(|| e.actor_role.clone().unwrap_or_default()),
             actor_role: e.actor_role,
             resource: match &e.resource_id {
@@ -151,6 +157,6 @@ pub async fn list(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<AuditEventView>>, crate::errors::ApiError> {
     let filter = parse_filter(&params, 100).map_err(|inv| caller.fail(inv.into()))?;
-    let events = state.app.list_audit(&caller.ctx, &filter).await.map_err(|e| caller.fail(e))?;
-    Ok(Json(events.into_iter().map(AuditEventView::from).collect()))
+    let listing = state.app.list_audit(&caller.ctx, &filter).await.map_err(|e| caller.fail(e))?;
+    Ok(Json(listing.events.into_iter().map(|e| AuditEventView::new(e, &listing.names)).collect()))
 }

@@ -96,7 +96,7 @@ pub async fn sign_out_everywhere(
 ) -> Response {
     match state.app.sign_out_everywhere(&staff.ctx).await {
         Ok(_) => {
-            let _ = staff.session.delete().await;
+            let _ = staff.session.flush().await;
             see_other("/staff/signed-out")
         }
         Err(e) => PageError(e, staff.op()).into_response(),

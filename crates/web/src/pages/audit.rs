@@ -63,7 +63,8 @@ pub async fn page(
     };
     filter.limit = PAGE_SIZE;
     match state.app.list_audit(&staff.ctx, &filter).await {
-        Ok(events) => {
+        Ok(listing) => {
+            let events = listing.events;
             let next_page = (events.len() as i64 == PAGE_SIZE).then(|| {
                 let last = events.last().map(|e| e.seq).unwrap_or(0);
                 let mut q = vec![format!("before={last}")];
@@ -76,7 +77,7 @@ pub async fn page(
                 }
                 format!("/staff/audit?{}", q.join("&"))
             });
-            let events = events.into_iter().map(AuditEventView::from).collect();
+            let events = events.into_iter().map(|e| AuditEventView::new(e, &listing.names)).collect();
             render(
                 &AuditPage { shell: Shell::staff("Audit log", &staff), filter: echo, events, next_page },
                 StatusCode::OK,
@@ -92,9 +93,9 @@ fn urlencode(s: &str) -> String {
 
 pub async fn break_glass(State(state): State<AppState>, staff: Staff) -> Response {
     match state.app.unreviewed_break_glass(&staff.ctx).await {
-        Ok(events) => {
+        Ok(listing) => {
             let flash = take_flash(&staff).await;
-            let events = events.into_iter().map(AuditEventView::from).collect();
+            let events = listing.events.into_iter().map(|e| AuditEventView::new(e, &listing.names)).collect();
             render(
                 &BreakGlassPage {
                     shell: Shell::staff("Break-glass reviews", &staff),

@@ -179,7 +179,7 @@ pub async fn sign_out(
     if let Err(e) = state.app.signed_out(&staff.ctx, "signed out").await {
         return PageError(e, op).into_response();
     }
-    if let Err(e) = staff.session.delete().await {
+    if let Err(e) = staff.session.flush().await {
         return PageError(crate::auth::internal(e), op).into_response();
     }
     see_other("/staff/signed-out")

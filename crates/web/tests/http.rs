@@ -1,0 +1,579 @@
+//! Black-box tests through HTTP, on SQLite and PostgreSQL: what a browser or an integration sees.
+
+use app::governance::users::NewUser;
+use app::{App, AppConfig, Ctx};
+use axum::Extension;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use carefront_web as web;
+use domain::governance::audit::{AuditEntry, Outcome};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::time::Duration;
+use store::{Db, both_backends};
+use tower::ServiceExt;
+use web::WebConfig;
+
+const PASSWORD: &str = "violet kettle harbour 42";
+
+struct Resp {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    fn content_type(&self) -> &str {
+        self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start =
+            self.body.find(marker).unwrap_or_else(|| panic!("no CSRF token in page: {}", self.body)) + marker.len();
+        self.body[start..].split('"').next().unwrap().to_owned()
+    }
+}
+
+/// A browser-like client: keeps the session cookie between requests.
+#[derive(Clone)]
+struct Client {
+    router: Router,
+    cookie: Option<String>,
+}
+
+impl Client {
+    fn new(router: &Router) -> Self {
+        Self { router: router.clone(), cookie: None }
+    }
+
+    async fn send(&mut self, mut req: Request<Body>) -> Resp {
+        if let Some(c) = &self.cookie {
+            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+        }
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        if let Some(set) = res.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
+            let pair = set.split(';').next().unwrap().to_owned();
+            self.cookie = if set.contains("Max-Age=0") { None } else { Some(pair) };
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        Resp { status, headers, body }
+    }
+
+    async fn get(&mut self, uri: &str) -> Resp {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    async fn post_form(&mut self, uri: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.send(
+            Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn sign_in(&mut self, username: &str, password: &str) -> Resp {
+        let csrf = self.get("/staff/login").await.csrf();
+        self.post_form("/staff/login", &[("csrf_token", &csrf), ("username", username), ("password", password)]).await
+    }
+
+    /// Sign in and return a CSRF token for later forms.
+    async fn signed_in(&mut self, username: &str) -> String {
+        let res = self.sign_in(username, PASSWORD).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in of {username} failed: {}", res.body);
+        assert_eq!(res.location(), "/staff");
+        self.get("/staff/account").await.csrf()
+    }
+}
+
+async fn api(router: &Router, method: Method, uri: &str, token: Option<&str>, body: Option<(&str, &str)>) -> Resp {
+    let mut b = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some((ct, text)) => b.header(header::CONTENT_TYPE, ct).body(Body::from(text.to_owned())).unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    };
+    Client::new(router).send(req).await
+}
+
+async fn setup_with(db: Db, config: AppConfig) -> (App, Router) {
+    let app = App::new(db, config);
+    for (role, username) in [
+        ("receptionist", "reception"),
+        ("clinician", "clinician"),
+        ("caldicott_guardian", "guardian"),
+        ("admin", "admin"),
+    ] {
+        app.create_user(
+            &Ctx::command_line(),
+            NewUser {
+                username: username.into(),
+                display_name: format!("{username} person"),
+                role: role.into(),
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let router = web::router(app.clone(), WebConfig { login_burst: 1000, ..WebConfig::default() })
+        .layer(Extension(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000)))));
+    (app, router)
+}
+
+async fn setup(db: Db) -> (App, Router) {
+    setup_with(db, AppConfig::default()).await
+}
+
+async fn token_for(app: &App, username: &str) -> String {
+    app.create_token(&Ctx::command_line(), username, "test", Some(1)).await.unwrap().secret
+}
+
+fn assert_problem(res: &Resp, status: StatusCode, code: &str) -> Value {
+    assert_eq!(res.status, status, "{}", res.body);
+    assert!(res.content_type().starts_with("application/problem+json"), "content type {}", res.content_type());
+    let p = res.json();
+    assert_eq!(p["code"], code, "{p}");
+    assert_eq!(p["status"], status.as_u16());
+    assert!(p["operation_id"].as_str().is_some_and(|s| s.len() == 36), "{p}");
+    p
+}
+
+async fn audit_actions(app: &App) -> Vec<(String, String, String)> {
+    store::governance::audit::page_after(app.db(), 0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.entry.action, e.entry.outcome.as_str().to_owned(), e.entry.reason.unwrap_or_default()))
+        .collect()
+}
+
+both_backends! {
+    async fn anonymous_callers_get_401_on_the_api_and_a_sign_in_redirect_on_pages(db: Db) {
+        let (_, router) = setup(db).await;
+        for uri in ["/api/v1/me", "/api/v1/audit", "/api/v1/tokens"] {
+            let res = api(&router, Method::GET, uri, None, None).await;
+            assert_problem(&res, StatusCode::UNAUTHORIZED, "unauthenticated");
+            assert!(res.headers.contains_key(header::WWW_AUTHENTICATE));
+        }
+        let bad = api(&router, Method::GET, "/api/v1/me", Some("cf_not-a-real-token"), None).await;
+        assert_problem(&bad, StatusCode::UNAUTHORIZED, "unauthenticated");
+        let mut browser = Client::new(&router);
+        for uri in ["/staff", "/staff/audit", "/staff/account"] {
+            let res = browser.get(uri).await;
+            assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/staff/login"), "{uri}");
+        }
+    }
+
+    async fn a_receptionist_signs_in_sees_home_and_signs_out(db: Db) {
+        let (app, router) = setup(db).await;
+        let mut browser = Client::new(&router);
+        let page = browser.get("/staff/login").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<h1>Sign in to Carefront</h1>"));
+        let anonymous_cookie = browser.cookie.clone().expect("the sign-in page starts a session for its CSRF token");
+        let res = browser.post_form("/staff/login", &[("csrf_token", &page.csrf()), ("username", "Reception"), ("password", PASSWORD)]).await;
+        assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/staff"));
+        assert_ne!(browser.cookie.as_deref(), Some(anonymous_cookie.as_str()), "the session id is rotated at sign-in");
+        let home = browser.get("/staff").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains("Hello, reception person"), "{}", home.body);
+        assert!(home.body.contains("Receptionist"));
+        assert!(!home.body.contains("/staff/audit\""), "no audit link for reception");
+
+        let res = browser.post_form("/staff/sign-out", &[("csrf_token", &home.csrf())]).await;
+        assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/staff/signed-out"));
+        assert_eq!(browser.get("/staff").await.status, StatusCode::SEE_OTHER, "signed out for real");
+
+        // The old session cookie is useless after sign-out.
+        let mut replay = Client { router: router.clone(), cookie: Some(anonymous_cookie) };
+        assert_eq!(replay.get("/staff").await.status, StatusCode::SEE_OTHER);
+        let actions = audit_actions(&app).await;
+        assert!(actions.iter().any(|(a, o, _)| a == "sign_in" && o == "allowed"));
+        assert!(actions.iter().any(|(a, _, _)| a == "sign_out"));
+    }
+
+    async fn a_wrong_password_shows_the_error_summary_and_changes_nothing(db: Db) {
+        let (app, router) = setup(db).await;
+        let mut browser = Client::new(&router);
+        let res = browser.sign_in("reception", "not the password").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+        assert!(res.body.contains("There is a problem"));
+        assert!(res.body.contains("<a href=\"#username\">Enter a correct username and password</a>"), "{}", res.body);
+        assert!(res.body.contains("<title>Error: Sign in"), "title starts with Error:");
+        assert!(res.body.contains("value=\"reception\""), "the username is kept");
+        let empty = browser.post_form("/staff/login", &[("csrf_token", &res.csrf()), ("username", " "), ("password", "")]).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(empty.body.contains("Enter your username") && empty.body.contains("Enter your password"));
+        assert_eq!(browser.get("/staff").await.status, StatusCode::SEE_OTHER);
+        let unknown = browser.sign_in("nobody", PASSWORD).await;
+        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "unknown users get the same answer");
+        let actions = audit_actions(&app).await;
+        assert!(actions.contains(&("sign_in".into(), "denied".into(), "wrong password".into())));
+        assert!(actions.contains(&("sign_in".into(), "denied".into(), "unknown username".into())));
+    }
+
+    async fn five_failures_lock_the_account_and_the_lock_is_audited(db: Db) {
+        let (app, router) = setup(db).await;
+        let mut browser = Client::new(&router);
+        for attempt in 1..=4 {
+            let res = browser.sign_in("clinician", "wrong password!").await;
+            assert_eq!(res.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        }
+        let fifth = browser.sign_in("clinician", "wrong password!").await;
+        assert_eq!(fifth.status, StatusCode::LOCKED);
+        assert!(fifth.body.contains("Your account is locked"), "{}", fifth.body);
+        let right = browser.sign_in("clinician", PASSWORD).await;
+        assert_eq!(right.status, StatusCode::LOCKED, "even the right password is refused while locked");
+        // Other accounts are unaffected.
+        assert_eq!(browser.sign_in("reception", PASSWORD).await.status, StatusCode::SEE_OTHER);
+        let actions = audit_actions(&app).await;
+        assert!(actions.iter().any(|(a, _, r)| a == "account_locked" && r.contains("5 failed")), "{actions:?}");
+        assert!(actions.contains(&("sign_in".into(), "denied".into(), "account locked".into())));
+    }
+
+    async fn the_wrong_role_gets_403_and_the_refusal_is_audited(db: Db) {
+        let (app, router) = setup(db).await;
+        let token = token_for(&app, "reception").await;
+        let res = api(&router, Method::GET, "/api/v1/audit", Some(&token), None).await;
+        let p = assert_problem(&res, StatusCode::FORBIDDEN, "forbidden");
+        assert_eq!(p["detail"], "not allowed: role does not permit this action");
+        let res = api(&router, Method::GET, "/api/v1/tokens", Some(&token), None).await;
+        assert_problem(&res, StatusCode::FORBIDDEN, "forbidden");
+
+        let mut browser = Client::new(&router);
+        browser.signed_in("reception").await;
+        let page = browser.get("/staff/audit").await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert!(page.body.contains("You cannot see this page") && page.body.contains("operation id"));
+        let denied: Vec<_> = audit_actions(&app).await.into_iter().filter(|(a, o, _)| a == "view_audit_log" && o == "denied").collect();
+        assert_eq!(denied.len(), 2);
+    }
+
+    async fn the_guardian_reads_the_audit_log_with_filters(db: Db) {
+        let (app, router) = setup(db).await;
+        let token = token_for(&app, "guardian").await;
+        let all = api(&router, Method::GET, "/api/v1/audit?limit=3", Some(&token), None).await;
+        assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+        let events = all.json();
+        assert_eq!(events.as_array().unwrap().len(), 3);
+        assert!(events[0]["seq"].as_i64() > events[1]["seq"].as_i64(), "newest first");
+
+        let guardian = store::governance::users::by_username(app.db(), "guardian").await.unwrap().unwrap();
+        let mine = api(&router, Method::GET, &format!("/api/v1/audit?actor={}", guardian.id), Some(&token), None).await;
+        let mine = mine.json();
+        assert!(!mine.as_array().unwrap().is_empty());
+        assert!(mine.as_array().unwrap().iter().all(|e| e["actor"] == guardian.id.to_string()));
+
+        let bad = api(&router, Method::GET, "/api/v1/audit?patient=nope&from=2026-02-30&limit=0&colour=red", Some(&token), None).await;
+        let p = assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+        let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        for f in ["patient", "from", "limit", "colour"] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+        let future = api(&router, Method::GET, "/api/v1/audit?from=2099-01-01", Some(&token), None).await;
+        assert_eq!(future.json(), json!([]));
+
+        let mut browser = Client::new(&router);
+        browser.signed_in("guardian").await;
+        let page = browser.get("/staff/audit").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<h1>Audit log</h1>") && page.body.contains("sign_in"));
+        let bad_page = browser.get("/staff/audit?from=yesterday").await;
+        assert_eq!(bad_page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad_page.body.contains("Enter a real date"));
+    }
+
+    async fn forms_without_the_csrf_token_or_from_another_site_are_refused(db: Db) {
+        let (app, router) = setup(db).await;
+        let mut browser = Client::new(&router);
+        let csrf = browser.signed_in("reception").await;
+        let missing = browser.post_form("/staff/account/sign-out-everywhere", &[]).await;
+        assert_eq!(missing.status, StatusCode::FORBIDDEN);
+        assert!(missing.body.contains("This form has expired"));
+        let wrong = browser.post_form("/staff/account/sign-out-everywhere", &[("csrf_token", "guess")]).await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        let cross_site = browser
+            .send(
+                Request::post("/staff/account/sign-out-everywhere")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header("sec-fetch-site", "cross-site")
+                    .header(header::ORIGIN, "https://evil.example")
+                    .body(Body::from(format!("csrf_token={csrf}")))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
+        assert_eq!(browser.get("/staff").await.status, StatusCode::OK, "still signed in: nothing changed");
+        assert!(!audit_actions(&app).await.iter().any(|(a, _, _)| a == "sign_out_everywhere"));
+
+        // A session-authenticated API change needs the X-CSRF-Token header.
+        let admin_token = token_for(&app, "admin").await;
+        let created = api(&router, Method::POST, "/api/v1/tokens", Some(&admin_token),
+            Some(("application/json", r#"{"username":"reception","name":"feed","expires_days":5}"#))).await;
+        let id = created.json()["id"].as_str().unwrap().to_owned();
+        let mut admin = Client::new(&router);
+        let admin_csrf = admin.signed_in("admin").await;
+        let no_header = admin.send(Request::delete(format!("/api/v1/tokens/{id}")).body(Body::empty()).unwrap()).await;
+        assert_problem(&no_header, StatusCode::FORBIDDEN, "forbidden");
+        let with_header = admin
+            .send(Request::delete(format!("/api/v1/tokens/{id}")).header("x-csrf-token", admin_csrf).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(with_header.status, StatusCode::NO_CONTENT);
+    }
+
+    async fn sign_out_everywhere_ends_every_session(db: Db) {
+        let (_, router) = setup(db).await;
+        let mut laptop = Client::new(&router);
+        let mut phone = Client::new(&router);
+        let csrf = laptop.signed_in("clinician").await;
+        phone.signed_in("clinician").await;
+        let res = laptop.post_form("/staff/account/sign-out-everywhere", &[("csrf_token", &csrf)]).await;
+        assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/staff/signed-out"));
+        assert_eq!(phone.get("/staff").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(laptop.get("/staff").await.status, StatusCode::SEE_OTHER);
+    }
+
+    async fn idle_and_absolute_session_timeouts_end_sessions(db: Db) {
+        let config = AppConfig { session_idle: Duration::from_secs(1), ..AppConfig::default() };
+        let (_, router) = setup_with(db.clone(), config).await;
+        let mut browser = Client::new(&router);
+        browser.signed_in("reception").await;
+        assert_eq!(browser.get("/staff").await.status, StatusCode::OK);
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        assert_eq!(browser.get("/staff").await.status, StatusCode::SEE_OTHER, "idle timeout");
+
+        let config = AppConfig { session_absolute: Duration::from_secs(2), ..AppConfig::default() };
+        let app = App::new(db, config);
+        let router = web::router(app, WebConfig { login_burst: 1000, ..WebConfig::default() })
+            .layer(Extension(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000)))));
+        let mut browser = Client::new(&router);
+        browser.signed_in("clinician").await;
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            assert_eq!(browser.get("/staff").await.status, StatusCode::OK, "active and within the absolute limit");
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(browser.get("/staff").await.status, StatusCode::SEE_OTHER, "absolute timeout despite activity");
+    }
+
+    async fn tokens_work_until_revoked_or_expired(db: Db) {
+        let (app, router) = setup(db).await;
+        let admin = token_for(&app, "admin").await;
+        let created = api(&router, Method::POST, "/api/v1/tokens", Some(&admin),
+            Some(("application/json", r#"{"username":"clinician","name":"Lab feed","expires_days":30}"#))).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let created = created.json();
+        let secret = created["token"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with("cf_") && secret.len() >= 40);
+        let me = api(&router, Method::GET, "/api/v1/me", Some(&secret), None).await;
+        assert_eq!(me.json()["role"], "clinician");
+        let listed = api(&router, Method::GET, "/api/v1/tokens", Some(&admin), None).await;
+        assert!(!listed.body.contains(&secret), "secrets are never listed");
+
+        let id = created["id"].as_str().unwrap();
+        let revoked = api(&router, Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(&admin), None).await;
+        assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+        let after = api(&router, Method::GET, "/api/v1/me", Some(&secret), None).await;
+        assert_problem(&after, StatusCode::UNAUTHORIZED, "unauthenticated");
+        let again = api(&router, Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(&admin), None).await;
+        assert_problem(&again, StatusCode::CONFLICT, "conflict");
+        let unknown = api(&router, Method::DELETE, &format!("/api/v1/tokens/{}", uuid::Uuid::now_v7()), Some(&admin), None).await;
+        assert_problem(&unknown, StatusCode::NOT_FOUND, "not-found");
+        let malformed = api(&router, Method::DELETE, "/api/v1/tokens/not-a-uuid", Some(&admin), None).await;
+        assert_problem(&malformed, StatusCode::BAD_REQUEST, "bad-request");
+    }
+
+    async fn bad_json_gets_a_clear_problem_and_changes_nothing(db: Db) {
+        let (app, router) = setup(db).await;
+        let admin = token_for(&app, "admin").await;
+        let before = store::governance::tokens::list(app.db()).await.unwrap().len();
+        let cases = [
+            ("application/json", r#"{"username":"clinician","name":"x","expires_days":"soon"}"#, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", Some("expires_days")),
+            ("application/json", r#"{"username":"clinician","name":"x","colour":"red"}"#, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", Some("colour")),
+            ("application/json", r#"{"username":"clinician""#, StatusCode::BAD_REQUEST, "malformed-json", None),
+            ("text/plain", r#"{"username":"clinician","name":"x"}"#, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", None),
+            ("application/json", r#"{"username":"nobody","name":"x"}"#, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", Some("user")),
+            ("application/json", r#"{"username":"clinician","name":"   "}"#, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", Some("name")),
+            ("application/json", r#"{"username":"clinician","name":"x","expires_days":0}"#, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", Some("expires")),
+        ];
+        for (ct, body, status, code, field) in cases {
+            let res = api(&router, Method::POST, "/api/v1/tokens", Some(&admin), Some((ct, body))).await;
+            let p = assert_problem(&res, status, code);
+            if let Some(field) = field {
+                assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
+            }
+        }
+        let huge = "x".repeat(2 * 1024 * 1024);
+        let res = api(&router, Method::POST, "/api/v1/tokens", Some(&admin), Some(("application/json", &huge))).await;
+        assert_problem(&res, StatusCode::PAYLOAD_TOO_LARGE, "body-too-large");
+        let res = api(&router, Method::PUT, "/api/v1/me", Some(&admin), None).await;
+        assert_problem(&res, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
+        let res = api(&router, Method::GET, "/api/v1/nothing-here", Some(&admin), None).await;
+        assert_problem(&res, StatusCode::NOT_FOUND, "not-found");
+        assert_eq!(store::governance::tokens::list(app.db()).await.unwrap().len(), before, "nothing was created");
+    }
+
+    async fn two_step_sign_in_accepts_each_code_once(db: Db) {
+        let (app, router) = setup(db).await;
+        let mut browser = Client::new(&router);
+        browser.signed_in("clinician").await;
+        let page = browser.get("/staff/account/totp").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<svg"), "QR code shown inline");
+        let marker = "<code class=\"app-code\">";
+        let start = page.body.find(marker).unwrap() + marker.len();
+        let secret = page.body[start..].split('<').next().unwrap().to_owned();
+        let wrong = browser.post_form("/staff/account/totp", &[("csrf_token", &page.csrf()), ("code", "000000")]).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let now = jiff::Timestamp::now();
+        let code = app::governance::auth::totp_code_at(&secret, "clinician", now).unwrap();
+        let ok = browser.post_form("/staff/account/totp", &[("csrf_token", &page.csrf()), ("code", &code)]).await;
+        assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, "/staff/account"), "{}", ok.body);
+        assert!(browser.get("/staff/account").await.body.contains("Two-step sign-in is now on"));
+
+        let mut later = Client::new(&router);
+        let res = later.sign_in("clinician", PASSWORD).await;
+        assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/staff/login/code"));
+        assert_eq!(later.get("/staff").await.status, StatusCode::SEE_OTHER, "not signed in before the code");
+        let form = later.get("/staff/login/code").await;
+        let replay = later.post_form("/staff/login/code", &[("csrf_token", &form.csrf()), ("code", &code)]).await;
+        assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "the enrolment code cannot be used again");
+        let next = app::governance::auth::totp_code_at(&secret, "clinician", now + jiff::SignedDuration::from_secs(30)).unwrap();
+        let ok = later.post_form("/staff/login/code", &[("csrf_token", &form.csrf()), ("code", &next)]).await;
+        assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, "/staff"), "{}", ok.body);
+
+        let mut thief = Client::new(&router);
+        thief.sign_in("clinician", PASSWORD).await;
+        let form = thief.get("/staff/login/code").await;
+        let stolen = thief.post_form("/staff/login/code", &[("csrf_token", &form.csrf()), ("code", &next)]).await;
+        assert_eq!(stolen.status, StatusCode::UNAUTHORIZED, "a code seen over the shoulder is useless");
+        let actions = audit_actions(&app).await;
+        assert!(actions.iter().any(|(a, _, r)| a == "sign_in" && r == "security code already used"));
+    }
+
+    async fn roles_that_require_two_step_sign_in_must_set_it_up_first(db: Db) {
+        let config = AppConfig { totp_required_roles: vec![domain::governance::Role::Admin], ..AppConfig::default() };
+        let (_, router) = setup_with(db, config).await;
+        let mut browser = Client::new(&router);
+        let res = browser.sign_in("admin", PASSWORD).await;
+        assert_eq!(res.location(), "/staff/account/totp");
+        assert_eq!(browser.get("/staff").await.location(), "/staff/account/totp");
+        assert_eq!(browser.get("/staff/audit").await.location(), "/staff/account/totp");
+        let page = browser.get("/staff/account/totp").await;
+        assert!(page.body.contains("Your role needs two-step sign-in"));
+        // Roles not listed sign in as usual.
+        let mut other = Client::new(&router);
+        assert_eq!(other.sign_in("reception", PASSWORD).await.location(), "/staff");
+    }
+
+    async fn password_changes_are_validated(db: Db) {
+        let (_, router) = setup(db).await;
+        let mut browser = Client::new(&router);
+        let csrf = browser.signed_in("reception").await;
+        let bad = browser.post_form("/staff/account/password", &[
+            ("csrf_token", &csrf), ("current_password", "wrong"), ("new_password", "short"), ("confirm_password", "other")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("at least 12 characters") && bad.body.contains("do not match"), "{}", bad.body);
+        let wrong_current = browser.post_form("/staff/account/password", &[
+            ("csrf_token", &csrf), ("current_password", "wrong"), ("new_password", "amber lantern meadow"), ("confirm_password", "amber lantern meadow")]).await;
+        assert!(wrong_current.body.contains("Your current password is not right"));
+        let ok = browser.post_form("/staff/account/password", &[
+            ("csrf_token", &csrf), ("current_password", PASSWORD), ("new_password", "amber lantern meadow"), ("confirm_password", "amber lantern meadow")]).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        let mut fresh = Client::new(&router);
+        assert_eq!(fresh.sign_in("reception", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(fresh.sign_in("reception", "amber lantern meadow").await.status, StatusCode::SEE_OTHER);
+    }
+
+    async fn the_guardian_reviews_break_glass_access(db: Db) {
+        let (app, router) = setup(db).await;
+        let clinician = store::governance::users::by_username(app.db(), "clinician").await.unwrap().unwrap();
+        let mut tx = app.db().begin().await.unwrap();
+        let ev = store::governance::audit::append(&mut tx, AuditEntry {
+            at: domain::time::now(), actor_id: Some(clinician.id), actor_role: Some("clinician".into()),
+            action: "view_patient".into(), resource_type: "patient".into(), resource_id: Some("p1".into()),
+            patient_id: Some(uuid::Uuid::now_v7()), purpose: Some("direct_care".into()),
+            reason: Some("break-glass with a recorded reason: collapsed in waiting room".into()),
+            outcome: Outcome::Allowed, break_glass: true, operation_id: uuid::Uuid::now_v7(), client_addr: None,
+        }).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut browser = Client::new(&router);
+        let csrf = browser.signed_in("guardian").await;
+        let page = browser.get("/staff/audit/break-glass").await;
+        assert!(page.body.contains("collapsed in waiting room"), "{}", page.body);
+        let uri = format!("/staff/audit/break-glass/{}", ev.seq);
+        let empty = browser.post_form(&uri, &[("csrf_token", &csrf), ("note", " ")]).await;
+        assert_eq!(empty.status, StatusCode::SEE_OTHER);
+        assert!(browser.get("/staff/audit/break-glass").await.body.contains("Enter your review note"));
+        browser.post_form(&uri, &[("csrf_token", &csrf), ("note", "Justified: emergency care")]).await;
+        let after = browser.get("/staff/audit/break-glass").await;
+        assert!(after.body.contains("There are no accesses waiting for review"), "{}", after.body);
+
+        let mut clinician_browser = Client::new(&router);
+        clinician_browser.signed_in("clinician").await;
+        assert_eq!(clinician_browser.get("/staff/audit/break-glass").await.status, StatusCode::FORBIDDEN);
+    }
+
+    async fn operations_endpoints_and_security_headers(db: Db) {
+        let (app, router) = setup(db).await;
+        let health = api(&router, Method::GET, "/healthz", None, None).await;
+        assert_eq!((health.status, health.body.as_str()), (StatusCode::OK, r#"{"status":"ok"}"#));
+        let ready = api(&router, Method::GET, "/readyz", None, None).await;
+        assert_eq!(ready.status, StatusCode::OK);
+        assert_eq!(ready.json()["migrations"], "current");
+        let token = token_for(&app, "admin").await;
+        let patient_like = uuid::Uuid::now_v7();
+        api(&router, Method::GET, &format!("/api/v1/tokens/{patient_like}"), Some(&token), None).await;
+        let page = Client::new(&router).get("/staff/login").await;
+        let csp = page.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+        assert_eq!(page.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+        assert!(page.headers.contains_key(header::REFERRER_POLICY));
+        assert_eq!(page.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+        assert!(page.headers.get("x-operation-id").is_some());
+        let cookie = page.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+
+        let metrics = api(&router, Method::GET, "/metrics", None, None).await;
+        assert_eq!(metrics.status, StatusCode::OK);
+        if metrics.body.contains("http_requests_total") {
+            assert!(metrics.body.contains("route=\"/healthz\""), "routes are labelled by pattern");
+            assert!(!metrics.body.contains(&patient_like.to_string()), "no ids in metric labels");
+        }
+    }
+
+    async fn secure_cookies_when_served_over_https(db: Db) {
+        let app = App::new(db, AppConfig::default());
+        let router = web::router(app, WebConfig { public_url: Some("https://carefront.example".into()), ..WebConfig::default() });
+        let page = Client::new(&router).get("/staff/login").await;
+        let cookie = page.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        assert!(cookie.contains("Secure"), "{cookie}");
+    }
+}
+
+#[test]
+fn the_openapi_document_is_stable() {
+    let doc: Value = serde_json::from_str(&web::api::openapi_json()).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    insta::assert_json_snapshot!("openapi", doc);
+}
