@@ -21,6 +21,7 @@
 
 set -uo pipefail
 export LC_ALL=C # EPOCHREALTIME and printf must use '.' as the decimal point
+export PGOPTIONS='-c client_min_messages=warning' # no "database does not exist, skipping" notices
 trap '' PIPE    # a server that closes early must not kill the probe loop
 
 RUNS=${RUNS:-5}
@@ -112,13 +113,14 @@ probe_200() { # port path
 } 2>/dev/null
 
 # Start a server in the background. Sets SERVER_PID and SERVER_T0 (µs, taken just before the fork).
-start_server() { # subcommand datadir port logname [database-url]
+start_server() { # subcommand datadir port logname [database-url]   (SERVER_ENV: extra VAR=value words)
     local cmd=$1 dir=$2 port=$3 log=$4 url=${5:-}
     local args=(--data "$dir" --log-format pretty)
     [[ -n $url ]] && args+=(--database-url "$url")
     mkdir -p "$dir"
     SERVER_T0=$(now_us)
-    "$BIN" "${args[@]}" "$cmd" --bind "127.0.0.1:$port" >"$WORK/$log.out" 2>"$WORK/$log.err" &
+    # shellcheck disable=SC2086 # SERVER_ENV is deliberately split into VAR=value words
+    env ${SERVER_ENV:-} "$BIN" "${args[@]}" "$cmd" --bind "127.0.0.1:$port" >"$WORK/$log.out" 2>"$WORK/$log.err" &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
 }
@@ -167,7 +169,7 @@ stop_server() { # pid
 
 # The server's own "ready_ms" (measured inside `serve` from before opening the database).
 logged_ready_ms() { # logname
-    grep -o 'ready_ms=[0-9]*' "$WORK/$1.err" 2>/dev/null | head -1 | cut -d= -f2
+    sed 's/\x1b\[[0-9;]*m//g' "$WORK/$1.err" 2>/dev/null | grep -o 'ready_ms=[0-9]*' | head -1 | cut -d= -f2
 }
 
 status_kb() { # pid field
@@ -255,6 +257,7 @@ start_demo() { # label [database-url]
         note "demo on $label did not become ready:"; tail -5 "$WORK/demo-$label.err" | sed 's/^/      /'
         return 1
     fi
+    DEMO_DIR=$dir
     DEMO_TOKEN=$(jq -r .api_token "$dir/demo-credentials.json" 2>/dev/null)
     [[ $DEMO_TOKEN == cf_* ]] || { note "no api_token in $dir/demo-credentials.json"; return 1; }
     echo "   demo ($label) seeded and ready in $READY_MS ms on port $DEMO_PORT"
@@ -350,6 +353,27 @@ throughput() { # label pid port token
     done
 }
 
+# ------------------------------------------------------------------------------------- diagnostics
+
+# Sign every demo staff member in once, one after another, through the real form (GET for the CSRF
+# token and cookie, then POST). Each sign-in verifies an Argon2id hash (19 MiB of memory).
+sign_in_all() { # port credentials.json
+    local port=$1 creds=$2 n i user pass jar token code ok=0
+    n=$(jq '.staff | length' "$creds")
+    for ((i = 0; i < n; i++)); do
+        user=$(jq -r ".staff[$i].username" "$creds"); pass=$(jq -r ".staff[$i].password" "$creds")
+        jar=$WORK/cookies-$i
+        token=$(curl -s --max-time 5 -c "$jar" "http://127.0.0.1:$port/staff/login" |
+            grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+        code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" \
+            --data-urlencode "csrf_token=$token" --data-urlencode "username=$user" \
+            --data-urlencode "password=$pass" "http://127.0.0.1:$port/staff/login")
+        [[ $code == 303 ]] && ok=$((ok + 1))
+    done
+    echo "   $ok of $n sign-ins answered 303 (signed in)"
+    (( ok == n ))
+}
+
 # ------------------------------------------------------------------------------------------------ main
 
 echo "carefront bench: $BIN"
@@ -375,8 +399,33 @@ if start_demo sqlite; then
     throughput sqlite "$DEMO_PID" "$DEMO_PORT" "$DEMO_TOKEN"
     echo "== RSS after load (sqlite), 2 s after the last request =="
     idle_rss sqlite-after-load "$DEMO_PID" && figure rss_after_load_sqlite "$IDLE_RSS_MB" MB "n/a"
+    echo "== RSS after each demo user signs in once, one after another (sqlite) =="
+    sign_in_all "$DEMO_PORT" "$DEMO_DIR/demo-credentials.json" || note "not every demo sign-in succeeded"
+    if idle_rss sqlite-after-sign-ins "$DEMO_PID"; then
+        figure rss_after_sign_ins_sqlite "$IDLE_RSS_MB" MB "n/a"
+        awk -v v="$IDLE_RSS_MB" 'BEGIN { exit !(v > 30) }' &&
+            note "RSS after 6 sign-ins is $IDLE_RSS_MB MB: the idle process does not give Argon2 memory back"
+    fi
     stop_server "$DEMO_PID"
 fi
+
+# Where the idle memory goes: the same process without seeding (no password hashing), and the demo again
+# with glibc's mmap threshold fixed, so that large freed blocks go back to the kernel.
+echo "== idle RSS diagnostics (sqlite) =="
+port=$(free_port) && {
+    start_server serve "$WORK/diag-serve" "$port" diag-serve
+    if wait_ready "$SERVER_PID" "$port" "$SERVER_T0" && idle_rss serve-empty-db "$SERVER_PID"; then
+        figure idle_rss_sqlite_serve_empty "$IDLE_RSS_MB" MB "n/a"
+    fi
+    stop_server "$SERVER_PID"
+}
+SERVER_ENV="MALLOC_MMAP_THRESHOLD_=131072"
+if start_demo sqlite-mmap-threshold; then
+    idle_rss "demo, MALLOC_MMAP_THRESHOLD_=131072" "$DEMO_PID" &&
+        figure idle_rss_sqlite_demo_fixed_mmap_threshold "$IDLE_RSS_MB" MB "n/a"
+    stop_server "$DEMO_PID"
+fi
+SERVER_ENV=
 
 if [[ $HAVE_PG == 1 ]]; then
     echo "== demo on PostgreSQL (load $(loadavg)) =="

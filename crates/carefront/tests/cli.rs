@@ -1,0 +1,165 @@
+//! The `carefront` command as an operator runs it.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn carefront(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carefront"))
+        .arg("--data")
+        .arg(data)
+        .args(["--log-format", "pretty"])
+        .args(args)
+        .env_remove("CAREFRONT_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run carefront");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A database with a few audit events: two users and a token.
+fn populated(dir: &Path) {
+    let out = carefront(dir, &["migrate"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    for (role, user) in [("admin", "ops.admin"), ("receptionist", "desk.one")] {
+        let out =
+            carefront(dir, &["user", "add", "--role", role, "--username", user], Some("violet kettle harbour 42\n"));
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = carefront(dir, &["token", "create", "--user", "ops.admin", "--expires", "30"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).trim().starts_with("cf_"), "the token goes to stdout");
+}
+
+/// Change the SQLite file behind Carefront's back, as someone with file access could.
+fn tamper(dir: &Path, statements: &[&str]) {
+    let url = format!("sqlite://{}", dir.join("carefront.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_events_no_update").execute(&mut c).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_events_no_delete").execute(&mut c).await.unwrap();
+        for s in statements {
+            sqlx::query(sqlx::AssertSqlSafe(s.to_string())).execute(&mut c).await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn audit_verify_passes_on_a_clean_database() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    let out = carefront(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("Audit log intact: 3 events"), "{}", text(&out));
+}
+
+#[test]
+fn audit_verify_names_an_edited_event() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    tamper(dir.path(), &["UPDATE audit_events SET reason = 'nothing happened' WHERE seq = 2"]);
+    let out = carefront(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("event 2 has been altered"), "{}", text(&out));
+}
+
+#[test]
+fn audit_verify_names_a_deleted_event() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    tamper(dir.path(), &["DELETE FROM audit_events WHERE seq = 2"]);
+    let out = carefront(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("event 3 found where event 2 should be"), "{}", text(&out));
+}
+
+#[test]
+fn audit_verify_notices_the_newest_event_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    tamper(dir.path(), &["DELETE FROM audit_events WHERE seq = 3"]);
+    let out = carefront(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("the chain head records event 3"), "{}", text(&out));
+}
+
+#[test]
+fn bad_flags_and_values_exit_with_2_and_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = carefront(dir.path(), &["serve", "--colour", "red"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("unexpected argument '--colour'"), "{}", text(&out));
+    let out = carefront(dir.path(), &["user", "add", "--role", "wizard", "--username", "x"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("Unknown role 'wizard'"), "{}", text(&out));
+    let out = carefront(dir.path(), &["serve", "--bind", "not-an-address"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = carefront(dir.path(), &["token", "create", "--user", "x", "--expires", "0"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn user_add_refuses_a_weak_password_and_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        carefront(dir.path(), &["user", "add", "--role", "clinician", "--username", "dr.who"], Some("password1234\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("too common"), "{}", text(&out));
+    let ok = carefront(
+        dir.path(),
+        &["user", "add", "--role", "clinician", "--username", "dr.who"],
+        Some("violet kettle harbour 42\n"),
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let again = carefront(
+        dir.path(),
+        &["user", "add", "--role", "clinician", "--username", "Dr.Who"],
+        Some("violet kettle harbour 42\n"),
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again).contains("already a user called 'dr.who'"), "{}", text(&again));
+}
+
+#[test]
+fn backup_writes_a_usable_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    let out = carefront(dir.path(), &["backup", "--to", copy.join("carefront.db").to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = carefront(&copy, &["audit", "verify"], None);
+    assert!(text(&out).contains("Audit log intact: 3 events"), "the backup holds the same chain: {}", text(&out));
+    let out = carefront(dir.path(), &["backup", "--to", copy.join("carefront.db").to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1), "never overwrites");
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    let url = format!("sqlite://{}", dir.path().join("carefront.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99999, 'future', 1, x'00', 0)")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let out = carefront(dir.path(), &["migrate"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("newer version of Carefront"), "{}", text(&out));
+}
