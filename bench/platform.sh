@@ -378,7 +378,11 @@ sign_in_all() { # port credentials.json
 
 echo "carefront bench: $BIN"
 echo "   $("$BIN" --version 2>/dev/null), $(nproc) CPUs, $(date -u +%FT%TZ), load $(loadavg)"
-echo "   wrk: $(command -v wrk >/dev/null && wrk -v 2>&1 | head -1 | cut -d' ' -f1-2 || echo missing)"
+if command -v wrk >/dev/null; then
+    echo "   $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)" # wrk -v exits non-zero
+else
+    echo "   wrk missing"
+fi
 LOAD_START=$(loadavg)
 
 HAVE_PG=0

@@ -3,7 +3,7 @@
 use super::access::entry;
 use super::passwords;
 use crate::{Actor, App, AppError, Ctx, Result, Via};
-use domain::governance::audit::Outcome;
+use domain::governance::audit::{AuditEntry, Outcome};
 use domain::governance::{Role, Username, password, totp as totp_guard};
 use jiff::{SignedDuration, Timestamp};
 use store::governance::{sessions, users};
@@ -34,6 +34,14 @@ pub struct TotpEnrolment {
 fn actor_from(u: &users::UserRow, via: Via) -> Result<Actor> {
     let role: Role = u.role.parse().map_err(|e: String| AppError::Internal(e))?;
     Ok(Actor { user_id: u.id, username: u.username.clone(), display_name: u.display_name.clone(), role, via })
+}
+
+/// The audit entry for a sign-in step by a known user: denied until the step succeeds.
+fn sign_in_entry(ctx: &Ctx, user: &users::UserRow) -> AuditEntry {
+    let mut e = entry(ctx, "sign_in", "user", Some(user.id.to_string()), Outcome::Denied);
+    e.actor_id = Some(user.id);
+    e.actor_role = Some(user.role.clone());
+    e
 }
 
 fn totp_for(secret_base32: &str, username: &str) -> Result<Totp> {
@@ -74,14 +82,8 @@ impl App {
             self.audit_alone(e).await?;
             return Err(AppError::BadCredentials);
         };
-        let mut e = entry(ctx, "sign_in", "user", Some(user.id.to_string()), Outcome::Denied);
-        e.actor_id = Some(user.id);
-        e.actor_role = Some(user.role.clone());
-        if let Some(until) = user.locked_until.filter(|t| t.0 > now) {
-            e.reason = Some("account locked".into());
-            self.audit_alone(e).await?;
-            return Err(AppError::AccountLocked { until: until.0 });
-        }
+        let mut e = sign_in_entry(ctx, &user);
+        self.refuse_if_locked(&e, &user, now).await?;
         let password_ok = passwords::verify(password.to_owned(), Some(user.password_hash.clone())).await?;
         if !password_ok || user.disabled {
             let reason = if user.disabled { "account disabled" } else { "wrong password" };
@@ -106,14 +108,21 @@ impl App {
         Ok(if must_enrol { SignIn::MustEnrol(actor) } else { SignIn::Done(actor) })
     }
 
+    /// Refuse, and audit, a sign-in step while the account is locked.
+    async fn refuse_if_locked(&self, e: &AuditEntry, user: &users::UserRow, now: Timestamp) -> Result<()> {
+        match user.locked_until.filter(|t| t.0 > now) {
+            Some(until) => {
+                let mut refused = e.clone();
+                refused.reason = Some("account locked".into());
+                self.audit_alone(refused).await?;
+                Err(AppError::AccountLocked { until: until.0 })
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Record a failed attempt; lock the account when the threshold is reached. Returns the error to show.
-    async fn fail_sign_in(
-        &self,
-        user_id: Uuid,
-        mut e: domain::governance::audit::AuditEntry,
-        reason: &str,
-        now: Timestamp,
-    ) -> Result<AppError> {
+    async fn fail_sign_in(&self, user_id: Uuid, mut e: AuditEntry, reason: &str, now: Timestamp) -> Result<AppError> {
         let cfg = self.config();
         let mut tx = self.db().begin().await?;
         users::record_login_failure(&mut tx, user_id, Ts(now)).await?;
@@ -144,14 +153,8 @@ impl App {
         let now = domain::time::now();
         let user = users::by_id(self.db(), user_id).await?.ok_or(AppError::Unauthenticated)?;
         let Some(secret) = user.totp_secret.clone() else { return Err(AppError::Unauthenticated) };
-        let mut e = entry(ctx, "sign_in", "user", Some(user.id.to_string()), Outcome::Denied);
-        e.actor_id = Some(user.id);
-        e.actor_role = Some(user.role.clone());
-        if let Some(until) = user.locked_until.filter(|t| t.0 > now) {
-            e.reason = Some("account locked".into());
-            self.audit_alone(e).await?;
-            return Err(AppError::AccountLocked { until: until.0 });
-        }
+        let mut e = sign_in_entry(ctx, &user);
+        self.refuse_if_locked(&e, &user, now).await?;
         let totp = totp_for(&secret, &user.username)?;
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         let step = totp.check(&code, unix_seconds(now));
