@@ -163,3 +163,33 @@ fn a_database_from_a_newer_version_is_refused_clearly() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("newer version of Carefront"), "{}", text(&out));
 }
+
+#[test]
+fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carefront"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    assert!(first_line.contains("listening"), "{first_line}");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "exits cleanly on SIGTERM");
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(logs.contains("in-flight requests finished"), "{logs}");
+    assert!(logs.lines().all(|l| l.starts_with('{')), "JSON logs by default: {logs}");
+}
