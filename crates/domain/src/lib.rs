@@ -3,6 +3,7 @@
 //! live in this crate.
 
 pub mod governance;
+pub mod patients;
 pub mod time;
 pub mod validation;
 
