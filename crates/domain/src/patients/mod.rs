@@ -4,8 +4,10 @@
 pub mod ais;
 pub mod contact;
 pub mod dates;
+pub mod names;
 pub mod nhs_number;
 pub mod postcode;
+pub mod record;
 
 pub use contact::{EmailAddress, PhoneKind, PhoneNumber};
 pub use nhs_number::NhsNumber;
