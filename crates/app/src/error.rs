@@ -16,6 +16,10 @@ pub enum AppError {
     NotFound { what: &'static str },
     #[error("{message}")]
     Conflict { message: String },
+    /// The record would duplicate (`possible-duplicate`) or clash with (`duplicate-nhs-number`,
+    /// `duplicate-local-number`) existing records, which are named for staff allowed to see them.
+    #[error("{message}")]
+    Duplicate { code: &'static str, message: String, existing: Vec<crate::patients::PossibleDuplicate> },
     #[error("the username or password is not right")]
     BadCredentials,
     #[error("the security code is not right")]
@@ -36,6 +40,7 @@ impl AppError {
             AppError::Forbidden { .. } => "forbidden",
             AppError::NotFound { .. } => "not-found",
             AppError::Conflict { .. } => "conflict",
+            AppError::Duplicate { code, .. } => code,
             AppError::BadCredentials => "bad-credentials",
             AppError::BadSecondFactor => "bad-second-factor",
             AppError::AccountLocked { .. } => "account-locked",

@@ -6,6 +6,7 @@ pub mod context;
 pub mod demo;
 pub mod error;
 pub mod governance;
+pub mod patients;
 
 pub use context::{Actor, Ctx, Via};
 pub use error::AppError;

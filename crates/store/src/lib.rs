@@ -5,6 +5,7 @@
 
 pub mod governance;
 pub mod organisation;
+pub mod patients;
 mod ts;
 
 #[cfg(feature = "testing")]

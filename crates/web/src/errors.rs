@@ -32,6 +32,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub errors: Vec<FieldError>,
+    /// For duplicate problems: the existing records the request clashes with or may duplicate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub existing: Vec<serde_json::Value>,
 }
 
 pub fn problem(
@@ -41,6 +45,17 @@ pub fn problem(
     op: OperationId,
     errors: Vec<FieldError>,
 ) -> Response {
+    problem_with(status, code, detail, op, errors, Vec::new())
+}
+
+fn problem_with(
+    status: StatusCode,
+    code: &str,
+    detail: impl Into<String>,
+    op: OperationId,
+    errors: Vec<FieldError>,
+    existing: Vec<serde_json::Value>,
+) -> Response {
     let body = Problem {
         kind: format!("/problems/{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -49,6 +64,7 @@ pub fn problem(
         code: code.to_owned(),
         operation_id: op.0.to_string(),
         errors,
+        existing,
     };
     let mut res = (status, serde_json::to_string(&body).unwrap_or_default()).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
@@ -61,7 +77,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Unauthenticated | AppError::BadCredentials | AppError::BadSecondFactor => StatusCode::UNAUTHORIZED,
         AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::Conflict { .. } | AppError::Duplicate { .. } => StatusCode::CONFLICT,
         AppError::AccountLocked { .. } => StatusCode::LOCKED,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -96,7 +112,13 @@ impl IntoResponse for ApiError {
             AppError::Invalid(inv) => inv.0.clone(),
             _ => Vec::new(),
         };
-        let mut res = problem(status_of(&e), e.code(), public_detail(&e), op, errors);
+        let existing: Vec<serde_json::Value> = match &e {
+            AppError::Duplicate { existing, .. } => {
+                existing.iter().filter_map(|d| serde_json::to_value(d).ok()).collect()
+            }
+            _ => Vec::new(),
+        };
+        let mut res = problem_with(status_of(&e), e.code(), public_detail(&e), op, errors, existing);
         if matches!(e, AppError::Unauthenticated) {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"carefront\""));
         }

@@ -65,6 +65,8 @@ pub struct AppState {
 
 /// The whole HTTP application.
 pub fn router(app: App, config: WebConfig) -> Router {
+    // Install the metrics recorder now, so requests before the first scrape are counted.
+    metrics_handle();
     let state = AppState { app: app.clone(), config: Arc::new(config.clone()) };
     let routes = Router::new()
         .merge(ops::routes())

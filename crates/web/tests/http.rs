@@ -556,10 +556,12 @@ both_backends! {
 
         let metrics = api(&router, Method::GET, "/metrics", None, None).await;
         assert_eq!(metrics.status, StatusCode::OK);
-        if metrics.body.contains("http_requests_total") {
-            assert!(metrics.body.contains("route=\"/healthz\""), "routes are labelled by pattern");
-            assert!(!metrics.body.contains(&patient_like.to_string()), "no ids in metric labels");
-        }
+        assert!(metrics.body.contains("http_requests_total"), "{}", metrics.body);
+        assert!(metrics.body.contains("route=\"/healthz\""), "routes are labelled by pattern");
+        assert!(metrics.body.contains("route=\"/api/v1/tokens/{id}\""), "{}", metrics.body);
+        assert!(!metrics.body.contains(&patient_like.to_string()), "no ids in metric labels");
+        assert!(metrics.body.contains("http_request_duration_seconds_bucket"), "latency histograms");
+        assert!(metrics.body.contains("db_pool_connections"));
     }
 
     async fn secure_cookies_when_served_over_https(db: Db) {

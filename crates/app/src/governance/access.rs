@@ -58,6 +58,18 @@ impl Grant {
         self
     }
 
+    /// Name the patient the action concerns, once it is known (e.g. a newly registered patient).
+    pub fn about_patient(mut self, id: Uuid) -> Self {
+        self.entry.patient_id = Some(id);
+        self
+    }
+
+    /// Replace the recorded reason (e.g. what kind of search was run and how many records it found).
+    pub fn with_reason(mut self, reason: String) -> Self {
+        self.entry.reason = Some(reason);
+        self
+    }
+
     /// Name what was done more precisely than the policy action (e.g. `revoke_api_token`).
     pub fn named(mut self, action: &str) -> Self {
         self.entry.action = action.to_owned();

@@ -1,0 +1,188 @@
+//! Registry use-cases on both backends: registration and duplicates, search, viewing and changing records.
+
+use app::governance::users::NewUser;
+use app::{Actor, App, AppConfig, AppError, Ctx, Via};
+use carefront_app as app;
+use domain::governance::{Purpose, Role};
+use domain::patients::record::{PatientInput, PhoneInput};
+use store::{Db, both_backends};
+
+async fn setup(db: Db) -> App {
+    let app = App::new(db, AppConfig::default());
+    app.seed_demo().await.unwrap();
+    app
+}
+
+async fn as_role(app: &App, role: Role) -> Ctx {
+    let username = format!("t.{}", role.as_str().replace('_', "."));
+    let user = match store::governance::users::by_username(app.db(), &username).await.unwrap() {
+        Some(u) => u,
+        None => app
+            .create_user(
+                &Ctx::command_line(),
+                NewUser {
+                    username,
+                    display_name: "Test".into(),
+                    role: role.as_str().into(),
+                    password: "violet kettle harbour 42".into(),
+                },
+            )
+            .await
+            .unwrap(),
+    };
+    Ctx::anonymous(domain::new_id(), Some("127.0.0.1".into())).with_actor(Actor {
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        role,
+        via: Via::Session,
+    })
+}
+
+fn person(given: &str, family: &str, dob: &str) -> PatientInput {
+    PatientInput {
+        given_names: given.into(),
+        family_name: family.into(),
+        date_of_birth: dob.into(),
+        ..Default::default()
+    }
+}
+
+async fn audit_of(app: &App, action: &str) -> Vec<domain::governance::audit::AuditEvent> {
+    store::governance::audit::page_after(app.db(), 0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entry.action == action)
+        .collect()
+}
+
+both_backends! {
+    async fn registering_refuses_clashes_and_asks_about_likely_duplicates(db: Db) {
+        let app = setup(db).await;
+        let desk = as_role(&app, Role::Receptionist).await;
+        let mut zoe = person("Zoë", "O'Brien", "01/02/1980");
+        zoe.nhs_number = Some("943 476 5919".into());
+        zoe.phones = vec![PhoneInput { number: "07700 900123".into(), kind: None }];
+        let first = app.register_patient(&desk, &zoe, false).await.unwrap();
+
+        let mut same_nhs = person("Someone", "Else", "1990-01-01");
+        same_nhs.nhs_number = Some("9434765919".into());
+        match app.register_patient(&desk, &same_nhs, true).await {
+            Err(AppError::Duplicate { code: "duplicate-nhs-number", existing, .. }) => assert_eq!(existing[0].id, first.id),
+            other => panic!("expected a duplicate NHS number, got {other:?}"),
+        }
+
+        // Same date of birth and a name one letter out: a warning the user must confirm.
+        let likely = person("Zoe", "OBrian", "1980-02-01");
+        match app.register_patient(&desk, &likely, false).await {
+            Err(AppError::Duplicate { code: "possible-duplicate", existing, .. }) => {
+                assert_eq!(existing[0].id, first.id);
+                assert_eq!(existing[0].reason, "same date of birth and a similar name");
+            }
+            other => panic!("expected a possible duplicate, got {other:?}"),
+        }
+        let mut same_mobile = person("Adam", "Ant", "1954-11-03");
+        same_mobile.phones = vec![PhoneInput { number: "+447700900123".into(), kind: None }];
+        assert!(matches!(app.register_patient(&desk, &same_mobile, false).await, Err(AppError::Duplicate { code: "possible-duplicate", .. })));
+        app.register_patient(&desk, &likely, true).await.expect("confirmed, so registered");
+
+        let bad = person("  ", "x", "30/02/1980");
+        match app.register_patient(&desk, &bad, false).await {
+            Err(AppError::Invalid(inv)) => assert_eq!(inv.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), vec!["given_names", "date_of_birth"]),
+            other => panic!("{other:?}"),
+        }
+        let admin = as_role(&app, Role::Admin).await;
+        assert!(matches!(app.register_patient(&admin, &person("A", "B", "2000-01-01"), false).await, Err(AppError::Forbidden { .. })));
+        let events = audit_of(&app, "register_patient").await;
+        let registered: Vec<_> = events.iter().filter(|e| e.entry.outcome.as_str() == "allowed").collect();
+        assert_eq!(registered.len(), 2);
+        assert_eq!(events.iter().filter(|e| e.entry.outcome.as_str() == "denied").count(), 1, "the admin's refusal is recorded");
+        assert_eq!(registered[0].entry.patient_id, Some(first.id));
+    }
+
+    async fn search_understands_numbers_dates_phones_postcodes_and_names(db: Db) {
+        let app = setup(db).await;
+        let desk = as_role(&app, Role::Receptionist).await;
+        let mut zoe = person("Zoë", "O'Brien", "01/02/1980");
+        zoe.nhs_number = Some("943 476 5919".into());
+        zoe.preferred_name = Some("Zed".into());
+        zoe.postcode = Some("bs1 4dj".into());
+        zoe.phones = vec![PhoneInput { number: "07700 900123".into(), kind: None }];
+        zoe.email = Some("zoe@example.com".into());
+        let zoe_id = app.register_patient(&desk, &zoe, false).await.unwrap().id;
+        for (g, f, d) in [("Anh", "Nguyễn", "1975-06-30"), ("Zack", "Obrey", "1980-02-01"), ("Mary", "Smith-Jones", "1962-12-25"), ("John", "Smith", "1991-07-14"), ("Jon", "Smyth", "1988-03-03")] {
+            app.register_patient(&desk, &person(g, f, d), true).await.unwrap();
+        }
+        let first_id = |r: &app::patients::search::SearchResults| r.patients.first().map(|p| p.id);
+        for q in ["9434765919", "943 476 5919", "07700 900123", "+447700900123", "BS14DJ", "bs1 4dj", "zoe@example.com", "obrien", "OBRIEN zoe", "o'brien", "zed", "zo obr", "obrein", "01/02/1980 obrien", "1 Feb 1980 Zoe"] {
+            let r = app.search_patients(&desk, q, None, 1).await.unwrap();
+            assert_eq!(first_id(&r), Some(zoe_id), "{q}: {:?}", r.patients.iter().map(|p| &p.family_name).collect::<Vec<_>>());
+        }
+        let by_dob = app.search_patients(&desk, "1980-02-01", None, 1).await.unwrap();
+        assert_eq!(by_dob.total, 2);
+        let accents = app.search_patients(&desk, "nguyen", None, 1).await.unwrap();
+        assert_eq!(accents.patients[0].family_name, "Nguyễn");
+        let hyphen = app.search_patients(&desk, "jones", None, 1).await.unwrap();
+        assert_eq!(hyphen.patients[0].family_name, "Smith-Jones");
+        let smiths = app.search_patients(&desk, "smith", None, 1).await.unwrap();
+        let names: Vec<&str> = smiths.patients.iter().map(|p| p.family_name.as_str()).collect();
+        assert_eq!(names, vec!["Smith", "Smith-Jones", "Smyth"], "exact word first, then prefix, then one typo");
+        assert_eq!(app.search_patients(&desk, "nobody here", None, 1).await.unwrap().total, 0);
+        assert!(matches!(app.search_patients(&desk, "  ", None, 1).await, Err(AppError::Invalid(_))));
+
+        let searches = audit_of(&app, "search_patients").await;
+        assert!(searches.iter().all(|e| e.entry.purpose.as_deref() == Some("administration")));
+        assert!(searches.iter().all(|e| !e.entry.reason.clone().unwrap_or_default().contains("obrien")), "no query text in the audit log");
+        let admin = as_role(&app, Role::Admin).await;
+        assert!(matches!(app.search_patients(&admin, "smith", None, 1).await, Err(AppError::Forbidden { .. })));
+    }
+
+    async fn viewing_is_audited_and_clinicians_break_the_glass_for_others(db: Db) {
+        let app = setup(db).await;
+        let desk = as_role(&app, Role::Receptionist).await;
+        let mut gone = person("Dee", "Registered", "1970-01-01");
+        gone.registration_status = Some("deregistered".into());
+        let id = app.register_patient(&desk, &gone, false).await.unwrap().id;
+        let record = app.view_patient(&desk, id, None, None).await.unwrap();
+        assert_eq!(record.row.family_name, "Registered");
+
+        let clinician = as_role(&app, Role::Clinician).await;
+        assert!(matches!(app.view_patient(&clinician, id, None, None).await, Err(AppError::Forbidden { .. })));
+        let opened = app.view_patient(&clinician, id, Some(Purpose::DirectCare), Some("Attending as emergency")).await.unwrap();
+        assert!(opened.break_glass);
+        let views = audit_of(&app, "view_patient").await;
+        let outcomes: Vec<(&str, bool)> = views.iter().map(|e| (e.entry.outcome.as_str(), e.entry.break_glass)).collect();
+        assert_eq!(outcomes, vec![("allowed", false), ("denied", false), ("allowed", true)]);
+        assert!(views[2].entry.reason.as_deref().unwrap().contains("Attending as emergency"));
+        assert!(views.iter().all(|e| e.entry.patient_id == Some(id)));
+        assert!(matches!(app.view_patient(&desk, domain::new_id(), None, None).await, Err(AppError::NotFound { .. })));
+    }
+
+    async fn changes_keep_history_and_refuse_stale_versions(db: Db) {
+        let app = setup(db).await;
+        let desk = as_role(&app, Role::Receptionist).await;
+        let mut input = person("Ann", "Lee", "1985-05-05");
+        input.phones = vec![PhoneInput { number: "07700 900001".into(), kind: None }];
+        let id = app.register_patient(&desk, &input, false).await.unwrap().id;
+        let before = app.view_patient(&desk, id, None, None).await.unwrap();
+        input.family_name = "Lee-Park".into();
+        input.phones = vec![PhoneInput { number: "07700 900002".into(), kind: None }];
+        let after = app.update_patient(&desk, id, &input, before.row.version, Some("Married")).await.unwrap();
+        assert_eq!((after.row.family_name.as_str(), after.row.version), ("Lee-Park", before.row.version + 1));
+        let history = store::patients::history(app.db(), id).await.unwrap();
+        let fields: Vec<(&str, Option<&str>, Option<&str>)> = history.iter().map(|h| (h.field.as_str(), h.old_value.as_deref(), h.new_value.as_deref())).collect();
+        assert!(fields.contains(&("family_name", Some("Lee"), Some("Lee-Park"))), "{fields:?}");
+        assert!(fields.contains(&("phones", Some("+447700900001"), Some("+447700900002"))), "{fields:?}");
+        assert!(history.iter().all(|h| h.reason.as_deref() == Some("Married")));
+        // The search index follows the new name.
+        assert_eq!(app.search_patients(&desk, "park", None, 1).await.unwrap().total, 1);
+
+        let stale = app.update_patient(&desk, id, &input, before.row.version, None).await;
+        assert!(matches!(stale, Err(AppError::Conflict { .. })), "{stale:?}");
+        input.date_of_birth = "2099-01-01".into();
+        assert!(matches!(app.update_patient(&desk, id, &input, after.row.version, None).await, Err(AppError::Invalid(_))));
+        let unchanged = app.view_patient(&desk, id, None, None).await.unwrap();
+        assert_eq!(unchanged.row.date_of_birth, "1985-05-05", "a refused change changes nothing");
+    }
+}

@@ -1,0 +1,281 @@
+//! The patient registry: records, phones, and the name-term index used by search.
+
+use crate::{Conn, Result, Ts, Tx, on_conn, on_tx};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PatientRow {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub nhs_number: Option<String>,
+    pub nhs_number_status: Option<String>,
+    pub local_number: Option<String>,
+    pub title: Option<String>,
+    pub given_names: String,
+    pub family_name: String,
+    pub preferred_name: Option<String>,
+    pub pronouns: Option<String>,
+    pub date_of_birth: String,
+    pub gender: String,
+    pub date_of_death: Option<String>,
+    pub registration_status: String,
+    pub deregistered_on: Option<String>,
+    pub deregistered_reason: Option<String>,
+    /// Lines joined with newlines.
+    pub address_lines: String,
+    pub town: Option<String>,
+    pub postcode: Option<String>,
+    pub postcode_abroad: Option<String>,
+    pub country: String,
+    pub email: Option<String>,
+    pub preferred_language: String,
+    pub interpreter_language: Option<String>,
+    pub contact_times: Option<String>,
+    pub merged_into: Option<Uuid>,
+    pub version: i64,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PhoneRow {
+    pub patient_id: Uuid,
+    pub position: i32,
+    pub e164: String,
+    pub kind: String,
+}
+
+const COLUMNS: &str = "id, organisation_id, nhs_number, nhs_number_status, local_number, title, given_names, \
+    family_name, preferred_name, pronouns, date_of_birth, gender, date_of_death, registration_status, \
+    deregistered_on, deregistered_reason, address_lines, town, postcode, postcode_abroad, country, email, \
+    preferred_language, interpreter_language, contact_times, merged_into, version, created_at, updated_at";
+
+/// `$from, $from+1, …` for `n` values.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+pub async fn insert(tx: &mut Tx, p: &PatientRow) -> Result<()> {
+    let sql = sqlx::AssertSqlSafe(format!("INSERT INTO patients ({COLUMNS}) VALUES ({})", placeholders(1, 29)));
+    on_tx!(tx, c => sqlx::query(sql)
+        .bind(p.id).bind(p.organisation_id).bind(&p.nhs_number).bind(&p.nhs_number_status).bind(&p.local_number)
+        .bind(&p.title).bind(&p.given_names).bind(&p.family_name).bind(&p.preferred_name).bind(&p.pronouns)
+        .bind(&p.date_of_birth).bind(&p.gender).bind(&p.date_of_death).bind(&p.registration_status)
+        .bind(&p.deregistered_on).bind(&p.deregistered_reason).bind(&p.address_lines).bind(&p.town).bind(&p.postcode)
+        .bind(&p.postcode_abroad).bind(&p.country).bind(&p.email).bind(&p.preferred_language)
+        .bind(&p.interpreter_language).bind(&p.contact_times).bind(p.merged_into).bind(p.version)
+        .bind(p.created_at).bind(p.updated_at)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Replace the demographic columns of a record, if it is still at `expected_version`. Returns false when
+/// someone else changed it first (the caller reloads and tells the user).
+pub async fn update(tx: &mut Tx, p: &PatientRow, expected_version: i64) -> Result<bool> {
+    let done = on_tx!(tx, c => sqlx::query(
+        "UPDATE patients SET nhs_number = $2, nhs_number_status = $3, local_number = $4, title = $5, given_names = $6, \
+         family_name = $7, preferred_name = $8, pronouns = $9, date_of_birth = $10, gender = $11, date_of_death = $12, \
+         registration_status = $13, deregistered_on = $14, deregistered_reason = $15, address_lines = $16, town = $17, \
+         postcode = $18, postcode_abroad = $19, country = $20, email = $21, preferred_language = $22, \
+         interpreter_language = $23, contact_times = $24, version = version + 1, updated_at = $25 \
+         WHERE id = $1 AND version = $26 AND merged_into IS NULL")
+        .bind(p.id).bind(&p.nhs_number).bind(&p.nhs_number_status).bind(&p.local_number).bind(&p.title)
+        .bind(&p.given_names).bind(&p.family_name).bind(&p.preferred_name).bind(&p.pronouns).bind(&p.date_of_birth)
+        .bind(&p.gender).bind(&p.date_of_death).bind(&p.registration_status).bind(&p.deregistered_on)
+        .bind(&p.deregistered_reason).bind(&p.address_lines).bind(&p.town).bind(&p.postcode).bind(&p.postcode_abroad)
+        .bind(&p.country).bind(&p.email).bind(&p.preferred_language).bind(&p.interpreter_language)
+        .bind(&p.contact_times).bind(p.updated_at).bind(expected_version)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+pub async fn by_id(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<PatientRow>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM patients WHERE id = $1"));
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Records by id, in no particular order (merged records included; callers resolve them).
+pub async fn by_ids(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<PatientRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql =
+        sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM patients WHERE id IN ({})", placeholders(1, ids.len())));
+    Ok(on_conn!(conn.into(), c => {
+        let mut q = sqlx::query_as(sql);
+        for id in ids { q = q.bind(*id); }
+        q.fetch_all(c).await
+    })?)
+}
+
+/// The live record with this NHS number (merged records are aliases, not matches).
+pub async fn by_nhs_number(conn: impl Into<Conn<'_>>, digits: &str) -> Result<Option<PatientRow>> {
+    let sql =
+        sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM patients WHERE nhs_number = $1 AND merged_into IS NULL"));
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(digits).fetch_optional(c).await)?)
+}
+
+pub async fn by_local_number(
+    conn: impl Into<Conn<'_>>,
+    organisation_id: Uuid,
+    local: &str,
+) -> Result<Option<PatientRow>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM patients WHERE organisation_id = $1 AND local_number = $2 AND merged_into IS NULL"
+    ));
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(organisation_id).bind(local).fetch_optional(c).await)?)
+}
+
+/// Ids of live records matching one column exactly (date of birth, postcode, email), up to `limit`.
+pub async fn ids_where(conn: impl Into<Conn<'_>>, column: ExactColumn, value: &str, limit: i64) -> Result<Vec<Uuid>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM patients WHERE {} = $1 AND merged_into IS NULL ORDER BY family_name, given_names LIMIT $2",
+        column.name()
+    ));
+    Ok(on_conn!(conn.into(), c => sqlx::query_scalar(sql).bind(value).bind(limit).fetch_all(c).await)?)
+}
+
+/// Columns searched by exact value.
+#[derive(Debug, Clone, Copy)]
+pub enum ExactColumn {
+    DateOfBirth,
+    Postcode,
+    Email,
+}
+
+impl ExactColumn {
+    fn name(self) -> &'static str {
+        match self {
+            ExactColumn::DateOfBirth => "date_of_birth",
+            ExactColumn::Postcode => "postcode",
+            ExactColumn::Email => "email",
+        }
+    }
+}
+
+pub async fn ids_by_phone(conn: impl Into<Conn<'_>>, e164: &str, limit: i64) -> Result<Vec<Uuid>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_scalar(
+        "SELECT DISTINCT ph.patient_id FROM patient_phones ph JOIN patients p ON p.id = ph.patient_id \
+         WHERE ph.e164 = $1 AND p.merged_into IS NULL LIMIT $2")
+        .bind(e164).bind(limit).fetch_all(c).await)?)
+}
+
+pub async fn replace_phones(tx: &mut Tx, patient_id: Uuid, phones: &[PhoneRow]) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM patient_phones WHERE patient_id = $1").bind(patient_id).execute(c).await.map(|_| ()))?;
+    for p in phones {
+        on_tx!(tx, c => sqlx::query("INSERT INTO patient_phones (id, patient_id, position, e164, kind) VALUES ($1, $2, $3, $4, $5)")
+            .bind(domain::new_id()).bind(patient_id).bind(p.position).bind(&p.e164).bind(&p.kind)
+            .execute(c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+pub async fn phones_of(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<PhoneRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT patient_id, position, e164, kind FROM patient_phones WHERE patient_id IN ({}) ORDER BY patient_id, position",
+        placeholders(1, ids.len())
+    ));
+    Ok(on_conn!(conn.into(), c => {
+        let mut q = sqlx::query_as(sql);
+        for id in ids { q = q.bind(*id); }
+        q.fetch_all(c).await
+    })?)
+}
+
+/// Replace the name terms a patient is found by. `terms` are (folded term, source) pairs.
+pub async fn index_terms(tx: &mut Tx, patient_id: Uuid, terms: &[(String, &'static str)]) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM patient_terms WHERE patient_id = $1").bind(patient_id).execute(c).await.map(|_| ()))?;
+    for (term, source) in terms {
+        let rev: String = term.chars().rev().collect();
+        on_tx!(tx, c => sqlx::query("INSERT INTO name_terms (term, rev) VALUES ($1, $2) ON CONFLICT (term) DO NOTHING")
+            .bind(term).bind(&rev).execute(c).await.map(|_| ()))?;
+        let id: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT id FROM name_terms WHERE term = $1").bind(term).fetch_one(c).await)?;
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO patient_terms (term_id, patient_id, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id).bind(patient_id).bind(*source).execute(c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Distinct terms starting with `prefix` (forward, or on the reversed term with `reversed`), up to `limit`.
+pub async fn terms_with_prefix(
+    conn: impl Into<Conn<'_>>,
+    prefix: &str,
+    reversed: bool,
+    limit: i64,
+) -> Result<Vec<(i64, String)>> {
+    // A half-open range rather than LIKE: it uses the index on both backends whatever the collation.
+    let upper = format!("{prefix}\u{10FFFF}");
+    let sql = if reversed {
+        "SELECT id, term FROM name_terms WHERE rev >= $1 AND rev < $2 ORDER BY rev LIMIT $3"
+    } else {
+        "SELECT id, term FROM name_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3"
+    };
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(prefix).bind(&upper).bind(limit).fetch_all(c).await)?)
+}
+
+/// Live patients carrying any of the terms: (patient, term id), up to `limit` rows.
+pub async fn postings(conn: impl Into<Conn<'_>>, term_ids: &[i64], limit: i64) -> Result<Vec<(Uuid, i64)>> {
+    if term_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT pt.patient_id, pt.term_id FROM patient_terms pt JOIN patients p ON p.id = pt.patient_id \
+         WHERE pt.term_id IN ({}) AND p.merged_into IS NULL LIMIT ${}",
+        placeholders(1, term_ids.len()),
+        term_ids.len() + 1
+    ));
+    Ok(on_conn!(conn.into(), c => {
+        let mut q = sqlx::query_as(sql);
+        for id in term_ids { q = q.bind(*id); }
+        q.bind(limit).fetch_all(c).await
+    })?)
+}
+
+pub async fn count(conn: impl Into<Conn<'_>>) -> Result<i64> {
+    Ok(
+        on_conn!(conn.into(), c => sqlx::query_scalar("SELECT COUNT(*) FROM patients WHERE merged_into IS NULL").fetch_one(c).await)?,
+    )
+}
+
+/// Keep the previous value of one changed field, with who, when and why.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_history(
+    tx: &mut Tx,
+    patient_id: Uuid,
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    changed_by: Option<Uuid>,
+    operation_id: Uuid,
+    at: Ts,
+    reason: Option<&str>,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO patient_history (id, patient_id, field, old_value, new_value, changed_by, changed_at, reason, operation_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(domain::new_id()).bind(patient_id).bind(field).bind(old).bind(new).bind(changed_by).bind(at).bind(reason)
+        .bind(operation_id).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub changed_by: Option<Uuid>,
+    pub changed_at: Ts,
+    pub reason: Option<String>,
+}
+
+/// A record's history, newest first.
+pub async fn history(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Vec<HistoryRow>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT field, old_value, new_value, changed_by, changed_at, reason FROM patient_history \
+         WHERE patient_id = $1 ORDER BY changed_at DESC, field")
+        .bind(patient_id).fetch_all(c).await)?)
+}
