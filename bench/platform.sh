@@ -299,7 +299,8 @@ run_wrk() { # pid url conns seconds [token]
     local hdr=(); [[ -n $token ]] && hdr=(-H "Authorization: Bearer $token")
     local c0 c1 m0 m1 out line
     c0=$(cpu_ticks "$pid"); m0=$(machine_ticks)
-    out=$(timeout $((secs + 30)) wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s "${hdr[@]}" -s "$LUA" "$url" 2>&1)
+    local timer=(); [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -f 'WRKCPU %U %S')
+    out=$("${timer[@]}" timeout $((secs + 30)) wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s "${hdr[@]}" -s "$LUA" "$url" 2>&1)
     c1=$(cpu_ticks "$pid"); m1=$(machine_ticks)
     line=$(grep '^WRK ' <<<"$out")
     W_rps= W_p50= W_p99= W_cpu_us=
@@ -311,13 +312,23 @@ run_wrk() { # pid url conns seconds [token]
     for kv in ${line#WRK }; do r[${kv%%=*}]=${kv#*=}; done
     W_rps=$(printf '%.0f' "${r[rps]}"); W_p50=${r[p50_ms]}; W_p99=${r[p99_ms]}
     local server_ticks=$((c1 - c0))
+    local b0 t0 b1 t1 wu ws
     read -r b0 t0 <<<"$m0"; read -r b1 t1 <<<"$m1"
     local busy_pct server_pct
     busy_pct=$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.0f", t ? 100 * b / t : 0 }')
     server_pct=$(awk -v s="$server_ticks" -v hz="$CLK_TCK" -v d="${r[seconds]}" 'BEGIN { printf "%.0f", 100 * s / hz / d }')
+    # CPU of wrk itself and of everything else on the machine, in % of one core.
+    local wrk_pct=? others_pct=? wl
+    wl=$(grep '^WRKCPU ' <<<"$out")
+    if [[ -n $wl ]]; then
+        read -r _ wu ws <<<"$wl"
+        wrk_pct=$(awk -v u="$wu" -v s="$ws" -v d="${r[seconds]}" 'BEGIN { printf "%.0f", 100 * (u + s) / d }')
+        others_pct=$(awk -v b="$busy_pct" -v n="$(nproc)" -v a="$server_pct" -v w="$wrk_pct" \
+            'BEGIN { o = b * n - a - w; printf "%.0f", o < 0 ? 0 : o }')
+    fi
     W_cpu_us=$(awk -v s="$server_ticks" -v hz="$CLK_TCK" -v n="${r[requests]}" 'BEGIN { printf "%.1f", n ? 1e6 * s / hz / n : 0 }')
-    printf '   -c%-4s %8s req/s  p50 %7.3f ms  p99 %8.3f ms  max %8.3f ms | server CPU %3s%% of one core, %s us/req | machine busy %s%% of 2 cores | non2xx %s, errors c/r/w/t %s/%s/%s/%s\n' \
-        "$conns" "$W_rps" "$W_p50" "$W_p99" "${r[max_ms]}" "$server_pct" "$W_cpu_us" "$busy_pct" \
+    printf '   -c%-4s %6s req/s  p50 %6.3f ms  p99 %7.3f ms  max %7.3f ms | CPU (%% of one core): server %s (%s us/req), wrk %s, others %s; machine %s%% busy | non2xx %s, errors c/r/w/t %s/%s/%s/%s\n' \
+        "$conns" "$W_rps" "$W_p50" "$W_p99" "${r[max_ms]}" "$server_pct" "$W_cpu_us" "$wrk_pct" "$others_pct" "$busy_pct" \
         "${r[non2xx]}" "${r[connect_err]}" "${r[read_err]}" "${r[write_err]}" "${r[timeouts]}"
     if (( r[non2xx] > 0 )); then note "$url -c$conns: ${r[non2xx]} responses were not 2xx/3xx"; fi
 }

@@ -219,8 +219,8 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> Result<()> {
     Ok(())
 }
 
-/// Periodic upkeep: move the SQLite WAL into the database so it does not grow without bound, and remove
-/// expired sessions.
+/// Periodic upkeep: move the SQLite WAL into the database so it does not grow without bound, remove
+/// expired sessions, and return freed memory to the kernel.
 fn spawn_housekeeping(db: Db) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
@@ -233,6 +233,12 @@ fn spawn_housekeeping(db: Db) {
             let now = store::Ts(domain::time::now());
             if let Err(e) = store::governance::sessions::delete_expired(&db, now).await {
                 tracing::warn!(error = %e, "removing expired sessions failed");
+            }
+            // Give memory freed after a busy spell back to the kernel (glibc keeps it otherwise).
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            // SAFETY: malloc_trim only releases free heap pages.
+            unsafe {
+                libc::malloc_trim(0);
             }
         }
     });
@@ -365,7 +371,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Argon2 hashes take 19 MiB each. After the first is freed, glibc raises its mmap threshold and keeps
+/// every later block in its heap, so a server that has signed a few people in idles at 100+ MB. A fixed
+/// threshold hands such blocks straight back to the kernel (one mmap/munmap per hash, small next to the
+/// hash itself); measured: 108 MB → 13 MB idle after seeding the demo.
+fn return_large_allocations_to_the_kernel() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; called once before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
+    return_large_allocations_to_the_kernel();
     let cli = Cli::parse();
     init_logging(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -579,3 +579,116 @@ fn the_openapi_document_is_stable() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     insta::assert_json_snapshot!("openapi", doc);
 }
+
+mod patients_api {
+    use super::*;
+
+    async fn with_org(db: Db) -> (App, Router) {
+        let (app, router) = setup(db).await;
+        let mut tx = app.db().begin().await.unwrap();
+        store::organisation::insert_organisation(
+            &mut tx,
+            &store::organisation::OrganisationRow {
+                id: uuid::Uuid::now_v7(),
+                name: "Test Practice".into(),
+                ods_code: None,
+                created_at: store::Ts(domain::time::now()),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        (app, router)
+    }
+
+    const ZOE: &str = r#"{"nhs_number":"943 476 5919","given_names":"Zoë","family_name":"O'Brien","date_of_birth":"01/02/1980",
+        "gender":"female","postcode":"bs1 4dj","phones":[{"number":"07700 900123"}],"email":"zoe@example.com","preferred_language":"cy"}"#;
+
+    both_backends! {
+        async fn register_read_search_and_change_a_patient(db: Db) {
+            let (app, router) = with_org(db).await;
+            let token = token_for(&app, "reception").await;
+            let created = api(&router, Method::POST, "/api/v1/patients", Some(&token), Some(("application/json", ZOE))).await;
+            assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+            let body = created.json();
+            let id = body["id"].as_str().unwrap().to_owned();
+            assert_eq!(created.location(), format!("/api/v1/patients/{id}"));
+            assert_eq!(body["nhs_number"], "943 476 5919");
+            assert_eq!(body["address"]["postcode"], "BS1 4DJ");
+            assert_eq!(body["phones"][0]["number"], "+447700900123");
+            assert_eq!(body["phones"][0]["kind"], "mobile");
+            assert!(body["age"].as_i64().unwrap() >= 46);
+            assert_eq!(created.headers.get(header::ETAG).unwrap(), "\"1\"");
+
+            let found = api(&router, Method::GET, "/api/v1/patients?q=obrein", Some(&token), None).await;
+            assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+            let found = found.json();
+            assert_eq!(found["understood_as"], "name");
+            assert_eq!(found["results"][0]["id"], id.as_str());
+            let by_nhs = api(&router, Method::GET, "/api/v1/patients?q=9434765919", Some(&token), None).await.json();
+            assert_eq!(by_nhs["understood_as"], "nhs_number");
+            assert_eq!(by_nhs["total"], 1);
+
+            let dup = api(&router, Method::POST, "/api/v1/patients", Some(&token), Some(("application/json", ZOE))).await;
+            let p = assert_problem(&dup, StatusCode::CONFLICT, "duplicate-nhs-number");
+            assert_eq!(p["existing"][0]["id"], id.as_str());
+
+            let patch = api(&router, Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token),
+                Some(("application/merge-patch+json", r#"{"family_name":"O'Brien-Ng","email":null}"#))).await;
+            assert_eq!(patch.status, StatusCode::OK, "{}", patch.body);
+            assert_eq!(patch.json()["family_name"], "O'Brien-Ng");
+            assert_eq!(patch.json()["email"], Value::Null);
+            assert_eq!(patch.json()["version"], 2);
+
+            let stale = Client::new(&router).send(Request::patch(format!("/api/v1/patients/{id}"))
+                .header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::IF_MATCH, "\"1\"")
+                .header(header::CONTENT_TYPE, "application/merge-patch+json").body(Body::from(r#"{"town":"Bath"}"#)).unwrap()).await;
+            assert_problem(&stale, StatusCode::CONFLICT, "conflict");
+            let read = api(&router, Method::GET, &format!("/api/v1/patients/{id}"), Some(&token), None).await;
+            assert_eq!(read.json()["town"], Value::Null, "the stale change was not applied");
+        }
+
+        async fn bad_patient_input_names_every_field_and_changes_nothing(db: Db) {
+            let (app, router) = with_org(db).await;
+            let token = token_for(&app, "reception").await;
+            let cases: &[(&str, &str)] = &[
+                (r#"{"nhs_number":"943 476 5918","given_names":"A","family_name":"B","date_of_birth":"1980-01-01"}"#, "nhs_number"),
+                (r#"{"nhs_number":"943 476 591","given_names":"A","family_name":"B","date_of_birth":"1980-01-01"}"#, "nhs_number"),
+                (r#"{"nhs_number":"94347659190","given_names":"A","family_name":"B","date_of_birth":"1980-01-01"}"#, "nhs_number"),
+                (r#"{"nhs_number":"ABCDEFGHIJ","given_names":"A","family_name":"B","date_of_birth":"1980-01-01"}"#, "nhs_number"),
+                (r#"{"given_names":"A","family_name":"B","date_of_birth":"2099-01-01"}"#, "date_of_birth"),
+                (r#"{"given_names":"A","family_name":"B","date_of_birth":"1800-01-01"}"#, "date_of_birth"),
+                (r#"{"given_names":"A","family_name":"B","date_of_birth":"30/02/1980"}"#, "date_of_birth"),
+                (r#"{"given_names":"A","family_name":"B","date_of_birth":"1980-01-01","postcode":"XYZ"}"#, "postcode"),
+                (r#"{"given_names":"A","family_name":"B","date_of_birth":"1980-01-01","phones":[{"number":"12345"}]}"#, "phones[0].number"),
+                (r#"{"given_names":"A","family_name":"B","date_of_birth":"1980-01-01","phones":[{"number":"020 7946 0000","kind":"mobile"}]}"#, "phones[0].kind"),
+                (r#"{"given_names":"A","family_name":"B","date_of_birth":"1980-01-01","email":"name@"}"#, "email"),
+                (r#"{"given_names":"   ","family_name":"B","date_of_birth":"1980-01-01"}"#, "given_names"),
+                (r#"{"given_names":"A","family_name":"B","date_of_birth":"1980-01-01","colour":"red"}"#, "colour"),
+                (r#"{"given_names":42,"family_name":"B","date_of_birth":"1980-01-01"}"#, "given_names"),
+            ];
+            for (body, field) in cases {
+                let res = api(&router, Method::POST, "/api/v1/patients", Some(&token), Some(("application/json", body))).await;
+                let p = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+                assert_eq!(p["errors"][0]["field"], *field, "{body}: {p}");
+            }
+            let long = format!(r#"{{"given_names":"{}","family_name":"B","date_of_birth":"1980-01-01"}}"#, "x".repeat(10_000));
+            let p = assert_problem(&api(&router, Method::POST, "/api/v1/patients", Some(&token), Some(("application/json", &long))).await, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            assert_eq!(p["errors"][0]["field"], "given_names");
+            let truncated = api(&router, Method::POST, "/api/v1/patients", Some(&token), Some(("application/json", r#"{"given_names":"A""#))).await;
+            assert_problem(&truncated, StatusCode::BAD_REQUEST, "malformed-json");
+            let wrong_type = api(&router, Method::POST, "/api/v1/patients", Some(&token), Some(("text/csv", "a,b"))).await;
+            assert_problem(&wrong_type, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+            let script = r#"{"given_names":"<script>alert(1)</script>","family_name":"B","date_of_birth":"1980-01-01"}"#;
+            let res = api(&router, Method::POST, "/api/v1/patients", Some(&token), Some(("application/json", script))).await;
+            assert_eq!(res.json()["given_names"], "<script>alert(1)</script>", "stored as text");
+            assert_eq!(store::patients::count(app.db()).await.unwrap(), 1, "only the good record was stored");
+            let unknown = api(&router, Method::GET, &format!("/api/v1/patients/{}", uuid::Uuid::now_v7()), Some(&token), None).await;
+            assert_problem(&unknown, StatusCode::NOT_FOUND, "not-found");
+            let bad_purpose = api(&router, Method::GET, "/api/v1/patients?q=b&purpose=curiosity", Some(&token), None).await;
+            assert_problem(&bad_purpose, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            let admin = token_for(&app, "admin").await;
+            assert_problem(&api(&router, Method::GET, "/api/v1/patients?q=b", Some(&admin), None).await, StatusCode::FORBIDDEN, "forbidden");
+        }
+    }
+}

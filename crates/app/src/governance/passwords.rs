@@ -5,6 +5,12 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use std::sync::LazyLock;
+use tokio::sync::Semaphore;
+
+/// At most one Argon2 run per core at a time: each takes 19 MiB and a core's worth of CPU, so more in
+/// parallel only adds memory and queueing (a burst of sign-ins would otherwise start hundreds).
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 8)));
 
 /// A hash of a password nobody has, verified against when the username is unknown so that a failed
 /// sign-in takes as long whether or not the account exists.
@@ -25,6 +31,7 @@ fn verify_now(password: &str, hash: &str) -> bool {
 }
 
 pub async fn hash(password: String) -> Result<String> {
+    let _permit = HASHING.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || hash_now(&password))
         .await
         .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))?
@@ -32,6 +39,7 @@ pub async fn hash(password: String) -> Result<String> {
 
 /// Verify against `hash`, or against a dummy hash when there is no account (always false then).
 pub async fn verify(password: String, hash: Option<String>) -> Result<bool> {
+    let _permit = HASHING.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || match hash {
         Some(h) => verify_now(&password, &h),
         None => {

@@ -25,6 +25,16 @@ const CACHE_MAX: usize = 10_000;
 pub(crate) struct TokenCache {
     verified: RwLock<HashMap<String, (TokenOwner, Instant)>>,
     touched: RwLock<HashMap<Uuid, Instant>>,
+    /// Held while a token is looked up, so a burst of requests arriving as an entry expires makes one
+    /// database lookup, not one each.
+    lookup: tokio::sync::Mutex<()>,
+}
+
+impl TokenCache {
+    fn fresh(&self, hash: &str, ttl: Duration) -> Option<TokenOwner> {
+        let map = self.verified.read().expect("token cache lock");
+        map.get(hash).filter(|(_, at)| at.elapsed() < ttl).map(|(o, _)| o.clone())
+    }
 }
 
 /// A token just created: the only time its secret is seen.
@@ -133,13 +143,14 @@ impl App {
         let hash = hash_token(secret);
         let now = domain::time::now();
         let ttl = self.config().token_cache_ttl;
-        let cached = {
-            let map = self.inner.tokens.verified.read().expect("token cache lock");
-            map.get(&hash).filter(|(_, at)| at.elapsed() < ttl).map(|(o, _)| o.clone())
-        };
-        let owner = match cached {
+        let cache = &self.inner.tokens;
+        let owner = match cache.fresh(&hash, ttl) {
             Some(o) => o,
             None => {
+                let _one_lookup = cache.lookup.lock().await;
+                if let Some(o) = cache.fresh(&hash, ttl) {
+                    return self.actor_for_token(o, now);
+                }
                 let Some(o) = token_store::by_hash(self.db(), &hash).await? else { return Ok(None) };
                 let mut map = self.inner.tokens.verified.write().expect("token cache lock");
                 if map.len() >= CACHE_MAX {
@@ -149,6 +160,10 @@ impl App {
                 o
             }
         };
+        self.actor_for_token(owner, now)
+    }
+
+    fn actor_for_token(&self, owner: TokenOwner, now: Timestamp) -> Result<Option<Actor>> {
         if !usable(&owner, now) {
             return Ok(None);
         }

@@ -388,3 +388,77 @@ fn changed_fields(a: &PatientRow, b: &PatientRow) -> Vec<(&'static str, Option<S
     cmp("contact_times", a.contact_times.as_deref(), b.contact_times.as_deref());
     out
 }
+
+/// The record as an input document: what a merge patch is applied to.
+pub fn input_of(row: &PatientRow, phones: &[PhoneRow]) -> PatientInput {
+    PatientInput {
+        nhs_number: row.nhs_number.clone(),
+        nhs_number_status: row.nhs_number_status.clone(),
+        local_number: row.local_number.clone(),
+        title: row.title.clone(),
+        given_names: row.given_names.clone(),
+        family_name: row.family_name.clone(),
+        preferred_name: row.preferred_name.clone(),
+        pronouns: row.pronouns.clone(),
+        date_of_birth: row.date_of_birth.clone(),
+        gender: Some(row.gender.clone()),
+        date_of_death: row.date_of_death.clone(),
+        registration_status: Some(row.registration_status.clone()),
+        address_lines: row.address_lines.lines().map(str::to_owned).collect(),
+        town: row.town.clone(),
+        postcode: row.postcode.clone().or_else(|| row.postcode_abroad.clone()),
+        country: Some(row.country.clone()),
+        phones: phones
+            .iter()
+            .map(|p| domain::patients::record::PhoneInput { number: p.e164.clone(), kind: Some(p.kind.clone()) })
+            .collect(),
+        email: row.email.clone(),
+        preferred_language: Some(row.preferred_language.clone()),
+        interpreter_language: row.interpreter_language.clone(),
+        contact_times: row.contact_times.clone(),
+    }
+}
+
+/// Apply an RFC 7396 JSON merge patch to a document.
+fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    match (target, patch) {
+        (serde_json::Value::Object(t), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+impl App {
+    /// Change some fields of a record (JSON merge patch). `if_version`, when given, must be the version
+    /// the client last saw.
+    pub async fn patch_patient(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        patch: &serde_json::Value,
+        if_version: Option<i64>,
+        reason: Option<&str>,
+    ) -> Result<PatientRecord> {
+        if !patch.is_object() {
+            return Err(AppError::invalid("body", "Send a JSON object with the fields to change"));
+        }
+        let (current, _) = self.resolve(id).await?;
+        let phones = patient_store::phones_of(self.db(), &[current.id]).await?;
+        let mut doc =
+            serde_json::to_value(input_of(&current, &phones)).map_err(|e| AppError::Internal(e.to_string()))?;
+        merge_patch(&mut doc, patch);
+        let input: PatientInput = serde_json::from_value(doc).map_err(|e| {
+            let message = e.to_string();
+            let field = message.split('`').nth(1).unwrap_or("body").to_owned();
+            AppError::invalid(&field, message)
+        })?;
+        self.update_patient(ctx, current.id, &input, if_version.unwrap_or(current.version), reason).await
+    }
+}

@@ -4,6 +4,7 @@
 pub mod audit;
 mod json;
 mod me;
+mod patients;
 mod tokens;
 
 pub use json::ApiJson;
@@ -48,6 +49,8 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::list))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
+        .routes(routes!(patients::register, patients::search))
+        .routes(routes!(patients::read, patients::change))
         .split_for_parts()
 }
 
