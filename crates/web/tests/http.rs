@@ -692,3 +692,135 @@ mod patients_api {
         }
     }
 }
+
+mod patient_pages {
+    use super::*;
+
+    async fn setup_org(db: Db) -> (App, Router) {
+        let (app, router) = setup(db).await;
+        let mut tx = app.db().begin().await.unwrap();
+        store::organisation::insert_organisation(
+            &mut tx,
+            &store::organisation::OrganisationRow {
+                id: uuid::Uuid::now_v7(),
+                name: "Practice".into(),
+                ods_code: None,
+                created_at: store::Ts(domain::time::now()),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        (app, router)
+    }
+
+    fn id_from(location: &str) -> String {
+        location.trim_start_matches("/staff/patients/").to_owned()
+    }
+
+    both_backends! {
+        async fn reception_registers_finds_reads_and_changes_a_patient(db: Db) {
+            let (app, router) = setup_org(db).await;
+            let mut desk = Client::new(&router);
+            let csrf = desk.signed_in("reception").await;
+            let form = desk.get("/staff/patients/new").await;
+            assert_eq!(form.status, StatusCode::OK);
+            assert!(form.body.contains("<h1>Register a new patient</h1>"));
+
+            let bad = desk.post_form("/staff/patients/new", &[("csrf_token", &csrf), ("given_names", " "), ("family_name", "Nguyễn"),
+                ("date_of_birth", "31/04/1990"), ("postcode", "nope"), ("mobile", "12"), ("gender", "female")]).await;
+            assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+            for (field, message) in [("given_names", "Enter the given names"), ("date_of_birth", "real date"), ("postcode", "real postcode"), ("mobile", "Start the number with 0")] {
+                assert!(bad.body.contains(&format!("href=\"#{field}\"")), "summary links to {field}");
+                assert!(bad.body.contains(message), "{message}");
+            }
+            assert!(bad.body.contains("value=\"Nguyễn\""), "what was typed is kept");
+
+            let good = [("csrf_token", csrf.as_str()), ("given_names", "Anh"), ("family_name", "Nguyễn"), ("preferred_name", "Annie"),
+                ("date_of_birth", "30/04/1990"), ("gender", "female"), ("nhs_number", "943 476 5919"), ("address_line_1", "2 Mill Lane"),
+                ("town", "Bristol"), ("postcode", "bs1 4dj"), ("mobile", "07700 900123"), ("preferred_language", "ur"), ("interpreter_language", "ur")];
+            let done = desk.post_form("/staff/patients/new", &good).await;
+            assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+            let id = id_from(done.location());
+            let record = desk.get(done.location()).await;
+            assert_eq!(record.status, StatusCode::OK);
+            for shown in ["The patient has been registered", "Anh NGUYỄN", "(known as Annie)", "943 476 5919", "30 April 1990", "BS1 4DJ", "07700 900123", "Prefers Urdu (ur)", "Needs an interpreter: Urdu (ur)"] {
+                assert!(record.body.contains(shown), "{shown} missing");
+            }
+
+            // The same person again: refused, naming the record.
+            let again = desk.post_form("/staff/patients/new", &good).await;
+            assert_eq!(again.status, StatusCode::CONFLICT);
+            assert!(again.body.contains(&format!("/staff/patients/{id}")) && !again.body.contains("Yes, register as a new patient"));
+            // Someone similar: a warning that can be confirmed.
+            let similar = [("csrf_token", csrf.as_str()), ("given_names", "Ann"), ("family_name", "Nguyen"), ("date_of_birth", "1990-04-30"), ("gender", "female")];
+            let warn = desk.post_form("/staff/patients/new", &similar).await;
+            assert_eq!(warn.status, StatusCode::CONFLICT);
+            assert!(warn.body.contains("same date of birth and a similar name") && warn.body.contains("Yes, register as a new patient"));
+            let confirmed = desk.post_form("/staff/patients/new/confirm", &[("csrf_token", &csrf)]).await;
+            assert_eq!(confirmed.status, StatusCode::SEE_OTHER);
+            assert_ne!(id_from(confirmed.location()), id);
+
+            let search_page = desk.get("/staff/patients").await;
+            assert!(search_page.body.contains("<form method=\"post\" action=\"/staff/patients/search\""), "searches are posted, not put in the address");
+            let found = desk.post_form("/staff/patients/search", &[("csrf_token", &csrf), ("q", "nguyen 30/04/1990")]).await;
+            assert_eq!(found.status, StatusCode::OK);
+            assert!(found.body.contains("2 patients found"), "{}", found.body);
+            let empty = desk.post_form("/staff/patients/search", &[("csrf_token", &csrf), ("q", " ")]).await;
+            assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(empty.body.contains("Enter a name, NHS number"));
+
+            let edit = desk.get(&format!("/staff/patients/{id}/edit")).await;
+            assert!(edit.body.contains("value=\"30/04/1990\"") && edit.body.contains("value=\"07700 900123\""));
+            let version = "1";
+            let mut changed: Vec<(&str, &str)> = good.to_vec();
+            changed.retain(|(k, _)| *k != "postcode");
+            changed.extend([("postcode", "CF10 1EP"), ("version", version), ("reason", "Moved to Cardiff")]);
+            let saved = desk.post_form(&format!("/staff/patients/{id}/edit"), &changed).await;
+            assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+            assert!(desk.get(&format!("/staff/patients/{id}")).await.body.contains("CF10 1EP"));
+            let stale = desk.post_form(&format!("/staff/patients/{id}/edit"), &changed).await;
+            assert_eq!(stale.status, StatusCode::SEE_OTHER);
+            assert!(desk.get(&format!("/staff/patients/{id}")).await.body.contains("Someone else changed this record"));
+
+            // Reception may not see the history; a clinician may.
+            assert_eq!(desk.get(&format!("/staff/patients/{id}/history")).await.status, StatusCode::FORBIDDEN);
+            let mut doctor = Client::new(&router);
+            doctor.signed_in("clinician").await;
+            let history = doctor.get(&format!("/staff/patients/{id}/history")).await;
+            assert_eq!(history.status, StatusCode::OK);
+            assert!(history.body.contains("BS1 4DJ") && history.body.contains("CF10 1EP") && history.body.contains("Moved to Cardiff"));
+            assert!(history.body.contains("reception person (reception)"));
+            let views = audit_actions(&app).await.into_iter().filter(|(a, _, _)| a == "view_patient").count();
+            assert!(views >= 4, "every look at the record is audited");
+        }
+
+        async fn a_clinician_breaks_the_glass_with_a_reason(db: Db) {
+            let (app, router) = setup_org(db).await;
+            let mut desk = Client::new(&router);
+            let csrf = desk.signed_in("reception").await;
+            let done = desk.post_form("/staff/patients/new", &[("csrf_token", &csrf), ("given_names", "Gone"), ("family_name", "Away"),
+                ("date_of_birth", "1950-05-05"), ("gender", "male")]).await;
+            let id = id_from(done.location());
+            let token = token_for(&app, "reception").await;
+            let patch = api(&router, Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token),
+                Some(("application/json", r#"{"registration_status":"deregistered"}"#))).await;
+            assert_eq!(patch.status, StatusCode::OK, "{}", patch.body);
+
+            let mut doctor = Client::new(&router);
+            let dcsrf = doctor.signed_in("clinician").await;
+            let page = doctor.get(&format!("/staff/patients/{id}")).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN);
+            assert!(page.body.contains("You do not usually have access to this record"));
+            let blank = doctor.post_form(&format!("/staff/patients/{id}/break-glass"), &[("csrf_token", &dcsrf), ("reason", "")]).await;
+            assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let opened = doctor.post_form(&format!("/staff/patients/{id}/break-glass"), &[("csrf_token", &dcsrf), ("reason", "Called by A&E about this patient")]).await;
+            assert_eq!(opened.status, StatusCode::OK);
+            assert!(opened.body.contains("You opened this record outside your usual access"));
+            let mut guardian = Client::new(&router);
+            guardian.signed_in("guardian").await;
+            let review = guardian.get("/staff/audit/break-glass").await;
+            assert!(review.body.contains("Called by A&#38;E about this patient"), "{}", review.body);
+        }
+    }
+}

@@ -102,7 +102,7 @@ impl App {
 }
 
 /// Staff user id → "Display Name (username)", to name the actors on audit events.
-async fn staff_names(tx: &mut store::Tx) -> Result<HashMap<Uuid, String>> {
+pub(crate) async fn staff_names(tx: &mut store::Tx) -> Result<HashMap<Uuid, String>> {
     let staff = store::governance::users::list(tx).await?;
     Ok(staff.into_iter().map(|u| (u.id, format!("{} ({})", u.display_name, u.username))).collect())
 }

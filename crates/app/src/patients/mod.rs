@@ -4,7 +4,7 @@
 mod record;
 pub mod search;
 
-pub use record::{PatientRecord, PossibleDuplicate, Registered, input_of};
+pub use record::{HistoryEntry, PatientRecord, PossibleDuplicate, Registered, input_of};
 
 use crate::{Actor, Ctx};
 use domain::governance::{Purpose, Relationship, Role};

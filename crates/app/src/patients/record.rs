@@ -462,3 +462,49 @@ impl App {
         self.update_patient(ctx, current.id, &input, if_version.unwrap_or(current.version), reason).await
     }
 }
+
+/// One change to a record, for people to read.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub changed_by: String,
+    pub changed_at: jiff::Timestamp,
+    pub reason: Option<String>,
+}
+
+impl App {
+    /// A record's history of changes, newest first (clinicians, managers and the guardian).
+    pub async fn patient_history(&self, ctx: &Ctx, id: Uuid) -> Result<(PatientRow, Vec<HistoryEntry>)> {
+        let who = actor(ctx)?;
+        let (row, _) = self.resolve(id).await?;
+        let access = Access {
+            action: Action::ViewPatientHistory,
+            purpose: default_purpose(who.role),
+            relationship: super::relationship(who, &row),
+            break_glass_reason: None,
+            resource_type: "patient_history",
+            resource_id: Some(row.id.to_string()),
+            patient_id: Some(row.id),
+        };
+        let grant = self.authorize(ctx, access).await?;
+        let mut tx = self.db().begin().await?;
+        let rows = patient_store::history(&mut tx, row.id).await?;
+        let names = crate::governance::audit::staff_names(&mut tx).await?;
+        grant.record(&mut tx).await?;
+        tx.commit().await?;
+        let entries = rows
+            .into_iter()
+            .map(|h| HistoryEntry {
+                field: h.field,
+                old_value: h.old_value,
+                new_value: h.new_value,
+                changed_by: h.changed_by.and_then(|u| names.get(&u).cloned()).unwrap_or_else(|| "system".into()),
+                changed_at: h.changed_at.0,
+                reason: h.reason,
+            })
+            .collect();
+        Ok((row, entries))
+    }
+}

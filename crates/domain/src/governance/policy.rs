@@ -238,6 +238,9 @@ pub fn purpose_fits(role: Role, purpose: Purpose) -> bool {
     }
 }
 
+/// The reason given when a clinician has no care relationship and must break the glass to go on.
+pub const NEEDS_BREAK_GLASS: &str = "no care relationship: break-glass with a reason is needed";
+
 /// The policy.
 pub fn decide(req: &AccessRequest<'_>) -> Decision {
     if !role_may(req.role, req.action) {
@@ -265,7 +268,7 @@ fn relationship_decision(req: &AccessRequest<'_>) -> Decision {
             Some(reason) if !reason.is_empty() => {
                 Decision::Allow { reason: "break-glass with a recorded reason", break_glass: true }
             }
-            _ => Decision::Deny { reason: "no care relationship: break-glass with a reason is needed" },
+            _ => Decision::Deny { reason: NEEDS_BREAK_GLASS },
         },
         (_, R::Registered | R::CareTeam) => allow("patient of this organisation"),
         (_, R::NotApplicable) => Decision::Deny { reason: "a patient must be named" },

@@ -1,6 +1,7 @@
 service-name = Carefront
 skip-link = Skip to main content
 nav-home = Home
+nav-patients = Patients
 nav-audit = Audit log
 nav-break-glass = Break-glass reviews
 nav-account = Your account

@@ -25,6 +25,20 @@ struct HomePage {
 pub async fn page(staff: Staff) -> Response {
     let role = staff.actor.role;
     let mut tasks = Vec::new();
+    if role_may(role, Action::SearchPatients) {
+        tasks.push(Task {
+            href: "/staff/patients",
+            title: "Find a patient",
+            description: "Search by name, NHS number, date of birth, phone or postcode.",
+        });
+    }
+    if role_may(role, Action::RegisterPatient) {
+        tasks.push(Task {
+            href: "/staff/patients/new",
+            title: "Register a new patient",
+            description: "Add a patient, with a check for existing records.",
+        });
+    }
     if role_may(role, Action::ViewAuditLog) {
         tasks.push(Task {
             href: "/staff/audit",

@@ -4,6 +4,7 @@
 mod account;
 mod audit;
 mod home;
+mod patients;
 mod sign_in;
 
 use crate::auth::Staff;
@@ -29,6 +30,7 @@ pub struct NavUser {
     pub csrf: String,
     pub can_view_audit: bool,
     pub can_review_break_glass: bool,
+    pub can_search_patients: bool,
 }
 
 impl NavUser {
@@ -40,6 +42,7 @@ impl NavUser {
             csrf: staff.csrf.clone(),
             can_view_audit: role_may(role, Action::ViewAuditLog),
             can_review_break_glass: role_may(role, Action::ReviewBreakGlass),
+            can_search_patients: role_may(role, Action::SearchPatients),
         }
     }
 }
@@ -131,6 +134,14 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/staff/account/password", post(account::change_password))
         .route("/staff/account/sign-out-everywhere", post(account::sign_out_everywhere))
         .route("/staff/account/totp", get(account::totp_form).post(account::totp_confirm))
+        .route("/staff/patients", get(patients::search_form))
+        .route("/staff/patients/search", post(patients::search))
+        .route("/staff/patients/new", get(patients::register_form).post(patients::register))
+        .route("/staff/patients/new/confirm", post(patients::register_confirmed))
+        .route("/staff/patients/{id}", get(patients::record))
+        .route("/staff/patients/{id}/break-glass", post(patients::break_glass))
+        .route("/staff/patients/{id}/edit", get(patients::edit_form).post(patients::edit))
+        .route("/staff/patients/{id}/history", get(patients::history))
         .route("/staff/audit", get(audit::page))
         .route("/staff/audit/break-glass", get(audit::break_glass))
         .route("/staff/audit/break-glass/{seq}", post(audit::review))

@@ -1,0 +1,670 @@
+//! Staff pages for the patient registry: find, register (with the duplicate check), read, change, history.
+//! Searches are posted, never put in the address, so no patient details end up in URLs or logs.
+
+use super::{Shell, ok, render, set_flash, take_flash};
+use crate::AppState;
+use crate::auth::{CsrfForm, Staff};
+use crate::errors::{PageError, see_other};
+use app::AppError;
+use app::patients::{HistoryEntry, PatientRecord, PossibleDuplicate};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use domain::FieldError;
+use domain::governance::policy::{NEEDS_BREAK_GLASS, role_may};
+use domain::governance::{Action, Role};
+use domain::patients::NhsNumber;
+use domain::patients::record::{PatientInput, PhoneInput};
+use serde::{Deserialize, Serialize};
+use store::patients::{PatientRow, PhoneRow};
+use uuid::Uuid;
+
+const PENDING: &str = "pending_registration";
+const GENDERS: [(&str, &str); 4] =
+    [("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Not known")];
+
+/// The registration / change form, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PatientForm {
+    title: String,
+    given_names: String,
+    family_name: String,
+    preferred_name: String,
+    pronouns: String,
+    date_of_birth: String,
+    gender: String,
+    nhs_number: String,
+    address_line_1: String,
+    address_line_2: String,
+    town: String,
+    postcode: String,
+    mobile: String,
+    other_phone: String,
+    email: String,
+    preferred_language: String,
+    interpreter_language: String,
+    reason: String,
+    version: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+impl PatientForm {
+    /// The input document, and which form field each phone and address line came from (so errors are
+    /// shown beside the right field).
+    fn to_input(&self) -> (PatientInput, Vec<&'static str>, Vec<&'static str>) {
+        let mut phone_fields = Vec::new();
+        let mut phones = Vec::new();
+        if let Some(m) = opt(&self.mobile) {
+            phones.push(PhoneInput { number: m, kind: None });
+            phone_fields.push("mobile");
+        }
+        if let Some(o) = opt(&self.other_phone) {
+            phones.push(PhoneInput { number: o, kind: None });
+            phone_fields.push("other_phone");
+        }
+        let mut line_fields = Vec::new();
+        let mut lines = Vec::new();
+        for (field, value) in [("address_line_1", &self.address_line_1), ("address_line_2", &self.address_line_2)] {
+            if let Some(v) = opt(value) {
+                lines.push(v);
+                line_fields.push(field);
+            }
+        }
+        let input = PatientInput {
+            nhs_number: opt(&self.nhs_number),
+            title: opt(&self.title),
+            given_names: self.given_names.clone(),
+            family_name: self.family_name.clone(),
+            preferred_name: opt(&self.preferred_name),
+            pronouns: opt(&self.pronouns),
+            date_of_birth: self.date_of_birth.clone(),
+            gender: opt(&self.gender),
+            address_lines: lines,
+            town: opt(&self.town),
+            postcode: opt(&self.postcode),
+            phones,
+            email: opt(&self.email),
+            preferred_language: opt(&self.preferred_language),
+            interpreter_language: opt(&self.interpreter_language),
+            ..Default::default()
+        };
+        (input, phone_fields, line_fields)
+    }
+
+    /// Field errors named by form field.
+    fn map_errors(&self, errors: Vec<FieldError>) -> Vec<FieldError> {
+        let (_, phone_fields, line_fields) = self.to_input();
+        let index =
+            |name: &str, prefix: &str| -> Option<usize> { name.strip_prefix(prefix)?.split(']').next()?.parse().ok() };
+        errors
+            .into_iter()
+            .map(|mut e| {
+                if let Some(i) = index(&e.field, "phones[") {
+                    e.field = phone_fields.get(i).copied().unwrap_or("mobile").to_owned();
+                } else if let Some(i) = index(&e.field, "address_lines[") {
+                    e.field = line_fields.get(i).copied().unwrap_or("address_line_1").to_owned();
+                } else if e.field == "address_lines" {
+                    e.field = "address_line_1".into();
+                }
+                e
+            })
+            .collect()
+    }
+
+    fn from_record(row: &PatientRow, phones: &[PhoneRow]) -> Self {
+        let lines: Vec<&str> = row.address_lines.lines().collect();
+        let national = |p: &PhoneRow| {
+            domain::patients::PhoneNumber::parse(&p.e164).map(|n| n.to_string()).unwrap_or_else(|_| p.e164.clone())
+        };
+        Self {
+            title: row.title.clone().unwrap_or_default(),
+            given_names: row.given_names.clone(),
+            family_name: row.family_name.clone(),
+            preferred_name: row.preferred_name.clone().unwrap_or_default(),
+            pronouns: row.pronouns.clone().unwrap_or_default(),
+            date_of_birth: uk_date(&row.date_of_birth, false),
+            gender: row.gender.clone(),
+            nhs_number: row.nhs_number.as_deref().map(nhs).unwrap_or_default(),
+            address_line_1: lines.first().map(|s| s.to_string()).unwrap_or_default(),
+            address_line_2: lines.get(1..).map(|l| l.join(", ")).unwrap_or_default(),
+            town: row.town.clone().unwrap_or_default(),
+            postcode: row.postcode.clone().or_else(|| row.postcode_abroad.clone()).unwrap_or_default(),
+            mobile: phones.iter().find(|p| p.kind == "mobile").map(national).unwrap_or_default(),
+            other_phone: phones.iter().find(|p| p.kind != "mobile").map(national).unwrap_or_default(),
+            email: row.email.clone().unwrap_or_default(),
+            preferred_language: row.preferred_language.clone(),
+            interpreter_language: row.interpreter_language.clone().unwrap_or_default(),
+            reason: String::new(),
+            version: row.version.to_string(),
+        }
+    }
+}
+
+fn nhs(digits: &str) -> String {
+    NhsNumber::parse(digits).map(|n| n.to_string()).unwrap_or_else(|_| digits.to_owned())
+}
+
+/// `1980-02-01` as `1 February 1980` (words) or `01/02/1980` (form value).
+fn uk_date(iso: &str, words: bool) -> String {
+    match iso.parse::<jiff::civil::Date>() {
+        Ok(d) if words => d.strftime("%-d %B %Y").to_string(),
+        Ok(d) => d.strftime("%d/%m/%Y").to_string(),
+        Err(_) => iso.to_owned(),
+    }
+}
+
+fn language_name(code: &str) -> String {
+    let name = match code.split('-').next().unwrap_or(code) {
+        "en" => "English",
+        "cy" => "Welsh",
+        "pl" => "Polish",
+        "ro" => "Romanian",
+        "ur" => "Urdu",
+        "bn" => "Bengali",
+        "pa" => "Punjabi",
+        "gu" => "Gujarati",
+        "ar" => "Arabic",
+        "so" => "Somali",
+        "pt" => "Portuguese",
+        "es" => "Spanish",
+        "lt" => "Lithuanian",
+        "tr" => "Turkish",
+        "zh" => "Chinese",
+        "fr" => "French",
+        "it" => "Italian",
+        "ta" => "Tamil",
+        "fa" => "Persian",
+        "ku" => "Kurdish",
+        "ti" => "Tigrinya",
+        "uk" => "Ukrainian",
+        "ru" => "Russian",
+        "bg" => "Bulgarian",
+        "hi" => "Hindi",
+        _ => return code.to_owned(),
+    };
+    format!("{name} ({code})")
+}
+
+fn status_label(s: &str) -> &'static str {
+    match s {
+        "registered" => "Registered",
+        "temporary" => "Temporary resident",
+        "deregistered" => "Deregistered",
+        "deceased" => "Deceased",
+        _ => "Unknown",
+    }
+}
+
+/// The patient banner shown on every page about one patient.
+pub struct Banner {
+    name: String,
+    called: Option<String>,
+    date_of_birth: String,
+    age: String,
+    nhs_number: Option<String>,
+    status: &'static str,
+    deceased: bool,
+    break_glass: bool,
+    language_note: Option<String>,
+}
+
+impl Banner {
+    fn of(row: &PatientRow, break_glass: bool) -> Self {
+        let age = row
+            .date_of_birth
+            .parse::<jiff::civil::Date>()
+            .map(|d| {
+                let until =
+                    row.date_of_death.as_deref().and_then(|x| x.parse().ok()).unwrap_or_else(app::patients::today);
+                format!("{} years", domain::patients::dates::age_on(d, until))
+            })
+            .unwrap_or_default();
+        let mut notes = Vec::new();
+        if row.preferred_language != "en" {
+            notes.push(format!("Prefers {}", language_name(&row.preferred_language)));
+        }
+        if let Some(i) = &row.interpreter_language {
+            notes.push(format!("Needs an interpreter: {}", language_name(i)));
+        }
+        Self {
+            name: format!("{} {}", row.given_names, row.family_name.to_uppercase()),
+            called: row.preferred_name.clone(),
+            date_of_birth: uk_date(&row.date_of_birth, true),
+            age,
+            nhs_number: row.nhs_number.as_deref().map(nhs),
+            status: status_label(&row.registration_status),
+            deceased: row.registration_status == "deceased",
+            break_glass,
+            language_note: (!notes.is_empty()).then(|| notes.join(". ")),
+        }
+    }
+}
+
+pub struct ResultRow {
+    id: Uuid,
+    family_name: String,
+    given_names: String,
+    preferred_name: Option<String>,
+    date_of_birth: String,
+    nhs_number: String,
+    postcode: String,
+    status: &'static str,
+}
+
+pub struct Results {
+    total: usize,
+    page: usize,
+    pages: usize,
+    truncated: bool,
+    rows: Vec<ResultRow>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/search.html")]
+struct SearchPage {
+    shell: Shell,
+    csrf: String,
+    q: String,
+    results: Option<Results>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/record.html")]
+struct RecordPage {
+    shell: Shell,
+    banner: Banner,
+    id: Uuid,
+    flash: Option<String>,
+    merged_from: Option<Uuid>,
+    details: Vec<(&'static str, String)>,
+    contact: Vec<(&'static str, String)>,
+    can_edit: bool,
+    can_see_history: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/break_glass.html")]
+struct BreakGlassPage {
+    shell: Shell,
+    csrf: String,
+    id: Uuid,
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/register.html")]
+struct RegisterPage {
+    shell: Shell,
+    csrf: String,
+    form: PatientForm,
+    genders: [(&'static str, &'static str); 4],
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/edit.html")]
+struct EditPage {
+    shell: Shell,
+    csrf: String,
+    banner: Banner,
+    id: Uuid,
+    version: i64,
+    form: PatientForm,
+    genders: [(&'static str, &'static str); 4],
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/duplicates.html")]
+struct DuplicatesPage {
+    shell: Shell,
+    csrf: String,
+    message: String,
+    existing: Vec<PossibleDuplicate>,
+    can_confirm: bool,
+}
+
+pub struct HistoryRowView {
+    when: String,
+    field: String,
+    old: String,
+    new: String,
+    who: String,
+    why: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/history.html")]
+struct HistoryPage {
+    shell: Shell,
+    banner: Banner,
+    id: Uuid,
+    rows: Vec<HistoryRowView>,
+}
+
+pub async fn search_form(staff: Staff) -> Response {
+    ok(&SearchPage {
+        shell: Shell::staff("Find a patient", &staff),
+        csrf: staff.csrf.clone(),
+        q: String::new(),
+        results: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+pub async fn search(State(state): State<AppState>, staff: Staff, CsrfForm(f): CsrfForm<SearchForm>) -> Response {
+    let page = f.page.unwrap_or(1).clamp(1, 10_000);
+    match state.app.search_patients(&staff.ctx, &f.q, None, page).await {
+        Ok(r) => {
+            let page_size = app::patients::search::PAGE_SIZE;
+            let rows = r
+                .patients
+                .into_iter()
+                .map(|p| ResultRow {
+                    id: p.id,
+                    family_name: p.family_name,
+                    given_names: p.given_names,
+                    preferred_name: p.preferred_name,
+                    date_of_birth: uk_date(&p.date_of_birth, false),
+                    nhs_number: p.nhs_number.as_deref().map(nhs).unwrap_or_default(),
+                    postcode: p.postcode.unwrap_or_default(),
+                    status: status_label(&p.registration_status),
+                })
+                .collect();
+            let results = Results {
+                total: r.total,
+                page: r.page,
+                pages: r.total.div_ceil(page_size),
+                truncated: r.truncated,
+                rows,
+            };
+            ok(&SearchPage {
+                shell: Shell::staff("Find a patient", &staff),
+                csrf: staff.csrf.clone(),
+                q: f.q,
+                results: Some(results),
+            })
+        }
+        Err(AppError::Invalid(inv)) => render(
+            &SearchPage {
+                shell: Shell::staff("Find a patient", &staff).with_errors(inv.0),
+                csrf: staff.csrf.clone(),
+                q: f.q,
+                results: None,
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => PageError(e, staff.op()).into_response(),
+    }
+}
+
+fn record_page(staff: &Staff, r: PatientRecord, flash: Option<String>) -> RecordPage {
+    let role = staff.actor.role;
+    let p = &r.row;
+    let mut details = vec![("NHS number", p.nhs_number.as_deref().map(nhs).unwrap_or_else(|| "Not recorded".into()))];
+    if let Some(l) = &p.local_number {
+        details.push(("Local number", l.clone()));
+    }
+    if let Some(t) = &p.title {
+        details.push(("Title", t.clone()));
+    }
+    details.push(("Given names", p.given_names.clone()));
+    details.push(("Family name", p.family_name.clone()));
+    details.push(("Preferred name", p.preferred_name.clone().unwrap_or_else(|| "Not recorded".into())));
+    if let Some(pr) = &p.pronouns {
+        details.push(("Pronouns", pr.clone()));
+    }
+    details.push(("Date of birth", uk_date(&p.date_of_birth, true)));
+    details
+        .push(("Gender", GENDERS.iter().find(|(v, _)| *v == p.gender).map(|(_, l)| l.to_string()).unwrap_or_default()));
+    if let Some(d) = &p.date_of_death {
+        details.push(("Date of death", uk_date(d, true)));
+    }
+    details.push(("Registration", status_label(&p.registration_status).to_owned()));
+    let mut address: Vec<String> = p.address_lines.lines().map(str::to_owned).collect();
+    address.extend(p.town.clone());
+    address.extend(p.postcode.clone().or_else(|| p.postcode_abroad.clone()));
+    if p.country != "GB" {
+        address.push(p.country.clone());
+    }
+    let mut contact = vec![("Address", if address.is_empty() { "Not recorded".into() } else { address.join(", ") })];
+    for ph in &r.phones {
+        let label = if ph.kind == "mobile" { "Mobile" } else { "Phone" };
+        let shown =
+            domain::patients::PhoneNumber::parse(&ph.e164).map(|n| n.to_string()).unwrap_or_else(|_| ph.e164.clone());
+        contact.push((label, shown));
+    }
+    contact.push(("Email", p.email.clone().unwrap_or_else(|| "Not recorded".into())));
+    contact.push(("Preferred language", language_name(&p.preferred_language)));
+    if let Some(i) = &p.interpreter_language {
+        contact.push(("Interpreter", language_name(i)));
+    }
+    if let Some(t) = &p.contact_times {
+        contact.push(("Best times to contact", t.clone()));
+    }
+    RecordPage {
+        shell: Shell::staff(&format!("{} {}", p.given_names, p.family_name), staff),
+        banner: Banner::of(p, r.break_glass),
+        id: p.id,
+        flash,
+        merged_from: r.resolved_from,
+        details,
+        contact,
+        can_edit: role_may(role, Action::EditPatient),
+        can_see_history: role_may(role, Action::ViewPatientHistory),
+    }
+}
+
+fn view_error(staff: &Staff, id: Uuid, e: AppError) -> Response {
+    match e {
+        AppError::Forbidden { reason } if reason == NEEDS_BREAK_GLASS && staff.actor.role == Role::Clinician => render(
+            &BreakGlassPage {
+                shell: Shell::staff("You do not usually have access to this record", staff),
+                csrf: staff.csrf.clone(),
+                id,
+            },
+            StatusCode::FORBIDDEN,
+        ),
+        e => PageError(e, staff.op()).into_response(),
+    }
+}
+
+pub async fn record(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    match state.app.view_patient(&staff.ctx, id, None, None).await {
+        Ok(r) => {
+            let flash = take_flash(&staff).await;
+            ok(&record_page(&staff, r, flash))
+        }
+        Err(e) => view_error(&staff, id, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Open a record outside the care relationship, with a reason (shown at once; not a redirect, because
+/// the reason covers this one look).
+pub async fn break_glass(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<ReasonForm>,
+) -> Response {
+    if f.reason.trim().is_empty() {
+        let errors = vec![FieldError::new("reason", "Enter why you need to open this record")];
+        return render(
+            &BreakGlassPage {
+                shell: Shell::staff("You do not usually have access to this record", &staff).with_errors(errors),
+                csrf: staff.csrf.clone(),
+                id,
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    match state.app.view_patient(&staff.ctx, id, None, Some(&f.reason)).await {
+        Ok(r) => ok(&record_page(&staff, r, None)),
+        Err(e) => view_error(&staff, id, e),
+    }
+}
+
+fn register_page(staff: &Staff, form: PatientForm, errors: Vec<FieldError>) -> RegisterPage {
+    RegisterPage {
+        shell: Shell::staff("Register a new patient", staff).with_errors(errors),
+        csrf: staff.csrf.clone(),
+        form,
+        genders: GENDERS,
+    }
+}
+
+pub async fn register_form(staff: Staff) -> Response {
+    let form = PatientForm { gender: "unknown".into(), preferred_language: "en".into(), ..Default::default() };
+    ok(&register_page(&staff, form, vec![]))
+}
+
+async fn register_with(state: &AppState, staff: &Staff, form: PatientForm, confirmed: bool) -> Response {
+    let (input, _, _) = form.to_input();
+    match state.app.register_patient(&staff.ctx, &input, confirmed).await {
+        Ok(r) => {
+            let _ = staff.session.remove::<PatientForm>(PENDING).await;
+            set_flash(staff, "The patient has been registered.").await;
+            see_other(&format!("/staff/patients/{}", r.id))
+        }
+        Err(AppError::Invalid(inv)) => {
+            let errors = form.map_errors(inv.0);
+            render(&register_page(staff, form, errors), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::Duplicate { code, message, existing }) => {
+            let can_confirm = code == "possible-duplicate";
+            if can_confirm {
+                let _ = staff.session.insert(PENDING, &form).await;
+            }
+            render(
+                &DuplicatesPage {
+                    shell: Shell::staff("This patient may already be registered", staff),
+                    csrf: staff.csrf.clone(),
+                    message,
+                    existing,
+                    can_confirm,
+                },
+                StatusCode::CONFLICT,
+            )
+        }
+        Err(e) => PageError(e, staff.op()).into_response(),
+    }
+}
+
+pub async fn register(State(state): State<AppState>, staff: Staff, CsrfForm(form): CsrfForm<PatientForm>) -> Response {
+    register_with(&state, &staff, form, false).await
+}
+
+/// Register the details held from the duplicate warning, now confirmed as a different person.
+pub async fn register_confirmed(
+    State(state): State<AppState>,
+    staff: Staff,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Response {
+    match staff.session.get::<PatientForm>(PENDING).await.ok().flatten() {
+        Some(form) => register_with(&state, &staff, form, true).await,
+        None => see_other("/staff/patients/new"),
+    }
+}
+
+pub async fn edit_form(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    match state.app.view_patient(&staff.ctx, id, None, None).await {
+        Ok(r) => {
+            let form = PatientForm::from_record(&r.row, &r.phones);
+            ok(&EditPage {
+                shell: Shell::staff("Change details", &staff),
+                csrf: staff.csrf.clone(),
+                banner: Banner::of(&r.row, r.break_glass),
+                id: r.row.id,
+                version: r.row.version,
+                form,
+                genders: GENDERS,
+            })
+        }
+        Err(e) => view_error(&staff, id, e),
+    }
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<PatientForm>,
+) -> Response {
+    let (input, _, _) = form.to_input();
+    let Ok(version) = form.version.parse::<i64>() else { return see_other(&format!("/staff/patients/{id}/edit")) };
+    let reason = opt(&form.reason);
+    match state.app.update_patient(&staff.ctx, id, &input, version, reason.as_deref()).await {
+        Ok(r) => {
+            set_flash(&staff, "The changes have been saved.").await;
+            see_other(&format!("/staff/patients/{}", r.row.id))
+        }
+        Err(AppError::Invalid(inv)) => match state.app.view_patient(&staff.ctx, id, None, None).await {
+            Ok(r) => {
+                let errors = form.map_errors(inv.0);
+                render(
+                    &EditPage {
+                        shell: Shell::staff("Change details", &staff).with_errors(errors),
+                        csrf: staff.csrf.clone(),
+                        banner: Banner::of(&r.row, r.break_glass),
+                        id: r.row.id,
+                        version,
+                        form,
+                        genders: GENDERS,
+                    },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
+            Err(e) => view_error(&staff, id, e),
+        },
+        Err(AppError::Conflict { message }) | Err(AppError::Duplicate { message, .. }) => {
+            set_flash(&staff, &message).await;
+            see_other(&format!("/staff/patients/{id}"))
+        }
+        Err(e) => PageError(e, staff.op()).into_response(),
+    }
+}
+
+fn shown(v: Option<String>) -> String {
+    v.filter(|s| !s.is_empty()).unwrap_or_else(|| "(blank)".into())
+}
+
+pub async fn history(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    match state.app.patient_history(&staff.ctx, id).await {
+        Ok((row, entries)) => {
+            let rows = entries
+                .into_iter()
+                .map(|h: HistoryEntry| HistoryRowView {
+                    when: h.changed_at.strftime("%Y-%m-%d %H:%M").to_string(),
+                    field: h.field.replace('_', " "),
+                    old: shown(h.old_value),
+                    new: shown(h.new_value),
+                    who: h.changed_by,
+                    why: h.reason.unwrap_or_default(),
+                })
+                .collect();
+            ok(&HistoryPage {
+                shell: Shell::staff("History of changes", &staff),
+                banner: Banner::of(&row, false),
+                id: row.id,
+                rows,
+            })
+        }
+        Err(e) => view_error(&staff, id, e),
+    }
+}
