@@ -25,6 +25,9 @@ pub struct DemoCredentials {
     pub api_token: String,
 }
 
+/// How many synthetic patients the demo practice has.
+pub const DEMO_PATIENTS: usize = 2_000;
+
 const STAFF: [(Role, &str, &str); 6] = [
     (Role::Receptionist, "reception", "Rosa Reception"),
     (Role::Clinician, "clinician", "Dr Chidi Okafor"),
@@ -80,6 +83,7 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        self.seed_demo_patients(org.id, DEMO_PATIENTS).await?;
 
         let operator = Ctx::command_line();
         let mut staff = Vec::new();

@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod demo;
+pub mod demo_patients;
 pub mod error;
 pub mod governance;
 pub mod patients;

@@ -9,7 +9,15 @@ use store::{Db, both_backends};
 
 async fn setup(db: Db) -> App {
     let app = App::new(db, AppConfig::default());
-    app.seed_demo().await.unwrap();
+    let mut tx = app.db().begin().await.unwrap();
+    let org = store::organisation::OrganisationRow {
+        id: domain::new_id(),
+        name: "Test Practice".into(),
+        ods_code: None,
+        created_at: store::Ts(domain::time::now()),
+    };
+    store::organisation::insert_organisation(&mut tx, &org).await.unwrap();
+    tx.commit().await.unwrap();
     app
 }
 

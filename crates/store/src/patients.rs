@@ -279,3 +279,80 @@ pub async fn history(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Vec<
          WHERE patient_id = $1 ORDER BY changed_at DESC, field")
         .bind(patient_id).fetch_all(c).await)?)
 }
+
+/// Record a communication need (AIS).
+#[allow(clippy::too_many_arguments)]
+pub async fn add_need(
+    tx: &mut Tx,
+    patient_id: Uuid,
+    code: &str,
+    category: &str,
+    detail: Option<&str>,
+    recorded_by: Option<Uuid>,
+    at: Ts,
+) -> Result<Uuid> {
+    let id = domain::new_id();
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO patient_needs (id, patient_id, code, category, detail, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(id).bind(patient_id).bind(code).bind(category).bind(detail).bind(recorded_by).bind(at)
+        .execute(c).await.map(|_| ()))?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NeedRow {
+    pub id: Uuid,
+    pub code: String,
+    pub category: String,
+    pub detail: Option<String>,
+    pub recorded_at: Ts,
+    pub reviewed_on: Option<String>,
+}
+
+pub async fn needs_of(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Vec<NeedRow>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT id, code, category, detail, recorded_at, reviewed_on FROM patient_needs WHERE patient_id = $1 AND removed_at IS NULL ORDER BY recorded_at")
+        .bind(patient_id).fetch_all(c).await)?)
+}
+
+/// A related person (carer, next of kin, parent, proxy).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RelatedPersonRow {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub name: String,
+    pub relationship: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub may_book: bool,
+    pub may_receive_messages: bool,
+    pub consent_recorded_at: Option<Ts>,
+    pub consent_source: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    pub created_at: Ts,
+}
+
+pub async fn add_related_person(tx: &mut Tx, r: &RelatedPersonRow) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO related_people (id, patient_id, name, relationship, phone, email, may_book, may_receive_messages, \
+         consent_recorded_at, consent_source, valid_from, valid_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+        .bind(r.id).bind(r.patient_id).bind(&r.name).bind(&r.relationship).bind(&r.phone).bind(&r.email).bind(r.may_book)
+        .bind(r.may_receive_messages).bind(r.consent_recorded_at).bind(&r.consent_source).bind(&r.valid_from)
+        .bind(&r.valid_to).bind(r.created_at)
+        .execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn related_people_of(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Vec<RelatedPersonRow>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT id, patient_id, name, relationship, phone, email, may_book, may_receive_messages, consent_recorded_at, \
+         consent_source, valid_from, valid_to, created_at FROM related_people WHERE patient_id = $1 AND ended_at IS NULL ORDER BY created_at")
+        .bind(patient_id).fetch_all(c).await)?)
+}
+
+/// How many active restricted alerts a record has.
+pub async fn active_alert_count(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<i64> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM patient_alerts WHERE patient_id = $1 AND ended_at IS NULL").bind(patient_id).fetch_one(c).await)?)
+}

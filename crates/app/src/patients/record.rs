@@ -104,8 +104,22 @@ fn phone_rows(d: &PatientDetails, patient_id: Uuid) -> Vec<PhoneRow> {
         .collect()
 }
 
+/// The row and phone rows for a new record (bulk paths: demo seeding and import).
+pub(crate) fn row_for_import(
+    d: &PatientDetails,
+    id: Uuid,
+    organisation_id: Uuid,
+    now: Ts,
+) -> (PatientRow, Vec<PhoneRow>) {
+    (row_from(d, id, organisation_id, now, None), phone_rows(d, id))
+}
+
+pub(crate) fn name_terms_of(p: &PatientRow) -> Vec<(String, &'static str)> {
+    name_terms(p)
+}
+
 /// The name terms a record is found by.
-pub(crate) fn name_terms(p: &PatientRow) -> Vec<(String, &'static str)> {
+fn name_terms(p: &PatientRow) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     let mut add = |text: &str, source: &'static str| {
         for t in terms(text) {
