@@ -356,3 +356,38 @@ pub async fn active_alert_count(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> 
     Ok(on_conn!(conn.into(), c => sqlx::query_scalar(
         "SELECT COUNT(*) FROM patient_alerts WHERE patient_id = $1 AND ended_at IS NULL").bind(patient_id).fetch_one(c).await)?)
 }
+
+pub async fn remove_need(tx: &mut Tx, patient_id: Uuid, need_id: Uuid, at: Ts) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query("UPDATE patient_needs SET removed_at = $3 WHERE id = $1 AND patient_id = $2 AND removed_at IS NULL")
+        .bind(need_id).bind(patient_id).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AlertRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub text: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: Ts,
+}
+
+pub async fn add_alert(
+    tx: &mut Tx,
+    patient_id: Uuid,
+    kind: &str,
+    text: &str,
+    by: Option<Uuid>,
+    at: Ts,
+) -> Result<Uuid> {
+    let id = domain::new_id();
+    on_tx!(tx, c => sqlx::query("INSERT INTO patient_alerts (id, patient_id, kind, text, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id).bind(patient_id).bind(kind).bind(text).bind(by).bind(at).execute(c).await.map(|_| ()))?;
+    Ok(id)
+}
+
+pub async fn alerts_of(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Vec<AlertRow>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT id, kind, text, created_by, created_at FROM patient_alerts WHERE patient_id = $1 AND ended_at IS NULL ORDER BY created_at")
+        .bind(patient_id).fetch_all(c).await)?)
+}

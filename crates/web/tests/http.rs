@@ -824,3 +824,68 @@ mod patient_pages {
         }
     }
 }
+
+mod record_parts {
+    use super::*;
+
+    both_backends! {
+        async fn needs_related_people_and_restricted_alerts(db: Db) {
+            let (app, router) = setup(db).await;
+            let mut tx = app.db().begin().await.unwrap();
+            store::organisation::insert_organisation(&mut tx, &store::organisation::OrganisationRow {
+                id: uuid::Uuid::now_v7(), name: "P".into(), ods_code: None, created_at: store::Ts(domain::time::now()) }).await.unwrap();
+            tx.commit().await.unwrap();
+            let desk = token_for(&app, "reception").await;
+            let doctor = token_for(&app, "clinician").await;
+            let created = api(&router, Method::POST, "/api/v1/patients", Some(&desk),
+                Some(("application/json", r#"{"given_names":"Bea","family_name":"Lake","date_of_birth":"1966-06-06"}"#))).await;
+            let id = created.json()["id"].as_str().unwrap().to_owned();
+            let base = format!("/api/v1/patients/{id}");
+
+            let unknown = api(&router, Method::POST, &format!("{base}/needs"), Some(&desk), Some(("application/json", r#"{"code":"123456"}"#))).await;
+            assert_eq!(assert_problem(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"][0]["field"], "code");
+            let bsl = api(&router, Method::POST, &format!("{base}/needs"), Some(&desk), Some(("application/json", r#"{"code":"204331000000107","detail":"Prefers a named interpreter"}"#))).await;
+            assert_eq!(bsl.status, StatusCode::CREATED, "{}", bsl.body);
+            let again = api(&router, Method::POST, &format!("{base}/needs"), Some(&desk), Some(("application/json", r#"{"code":"204331000000107"}"#))).await;
+            assert_problem(&again, StatusCode::CONFLICT, "conflict");
+
+            let no_consent = api(&router, Method::POST, &format!("{base}/related-people"), Some(&desk),
+                Some(("application/json", r#"{"name":"Sam Lake","relationship":"proxy","may_book":true}"#))).await;
+            assert_eq!(assert_problem(&no_consent, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"][0]["field"], "consent_source");
+            let carer = api(&router, Method::POST, &format!("{base}/related-people"), Some(&desk),
+                Some(("application/json", r#"{"name":"Sam Lake","relationship":"carer","phone":"07700 900555","may_book":true,"consent_source":"patient, at the desk"}"#))).await;
+            assert_eq!(carer.status, StatusCode::CREATED, "{}", carer.body);
+
+            let refused = api(&router, Method::POST, &format!("{base}/alerts"), Some(&desk), Some(("application/json", r#"{"kind":"safeguarding","text":"See safeguarding lead"}"#))).await;
+            assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
+            let alert = api(&router, Method::POST, &format!("{base}/alerts"), Some(&doctor), Some(("application/json", r#"{"kind":"safeguarding","text":"Contact the safeguarding lead first"}"#))).await;
+            assert_eq!(alert.status, StatusCode::CREATED, "{}", alert.body);
+
+            let as_desk = api(&router, Method::GET, &base, Some(&desk), None).await.json();
+            assert_eq!(as_desk["communication_needs"][0]["label"], "British Sign Language interpreter needed");
+            assert_eq!(as_desk["communication_needs"][0]["system"], "http://snomed.info/sct");
+            assert_eq!(as_desk["related_people"][0]["phone"], "+447700900555");
+            assert_eq!(as_desk["restricted_alerts"], "restricted");
+            assert_eq!(as_desk["alerts"], json!([]));
+            let as_doctor = api(&router, Method::GET, &base, Some(&doctor), None).await.json();
+            assert_eq!(as_doctor["restricted_alerts"], "visible");
+            assert_eq!(as_doctor["alerts"][0]["text"], "Contact the safeguarding lead first");
+
+            let mut browser = Client::new(&router);
+            browser.signed_in("reception").await;
+            let page = browser.get(&format!("/staff/patients/{id}")).await;
+            assert!(page.body.contains("Communication needs:</strong> British Sign Language interpreter needed"), "needs flag on the banner");
+            assert!(page.body.contains("Restricted alert – speak to the duty clinician"));
+            assert!(!page.body.contains("safeguarding lead first"), "reception never sees the alert's content");
+            assert!(page.body.contains("Sam Lake – carer") && page.body.contains("may book"));
+
+            let need_id = as_desk["communication_needs"][0]["id"].as_str().unwrap();
+            let removed = api(&router, Method::DELETE, &format!("{base}/needs/{need_id}"), Some(&desk), None).await;
+            assert_eq!(removed.status, StatusCode::NO_CONTENT);
+            assert_eq!(api(&router, Method::GET, &base, Some(&desk), None).await.json()["communication_needs"], json!([]));
+            let history = store::patients::history(app.db(), uuid::Uuid::parse_str(&id).unwrap()).await.unwrap();
+            assert!(history.iter().any(|h| h.field == "restricted_alerts" && h.new_value.as_deref() == Some("alert added")), "history never holds alert text");
+            assert!(history.iter().any(|h| h.field == "communication_needs" && h.old_value.is_some() && h.new_value.is_none()));
+        }
+    }
+}

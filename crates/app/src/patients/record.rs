@@ -31,6 +31,9 @@ pub struct PatientRecord {
     /// Set when the id asked for was merged into this record.
     pub resolved_from: Option<Uuid>,
     pub break_glass: bool,
+    pub needs: Vec<store::patients::NeedRow>,
+    pub related_people: Vec<store::patients::RelatedPersonRow>,
+    pub alerts: super::parts::Alerts,
 }
 
 #[derive(Debug, Clone)]
@@ -271,11 +274,12 @@ impl App {
         };
         let grant = self.authorize(ctx, access).await?;
         let break_glass = grant.decision.is_break_glass();
+        let (needs, related_people, alerts) = self.record_parts(ctx, &row).await?;
         let mut tx = self.db().begin().await?;
         let phones = patient_store::phones_of(&mut tx, &[row.id]).await?;
         grant.record(&mut tx).await?;
         tx.commit().await?;
-        Ok(PatientRecord { row, phones, resolved_from, break_glass })
+        Ok(PatientRecord { row, phones, resolved_from, break_glass, needs, related_people, alerts })
     }
 
     /// Follow merges to the live record; `NotFound` for an unknown id.
@@ -367,7 +371,16 @@ impl App {
         grant.named("edit_patient").record(&mut tx).await?;
         tx.commit().await?;
         let row = patient_store::by_id(self.db(), current.id).await?.ok_or(AppError::NotFound { what: "patient" })?;
-        Ok(PatientRecord { row, phones: new_phones, resolved_from: None, break_glass: false })
+        let (needs, related_people, alerts) = self.record_parts(ctx, &row).await?;
+        Ok(PatientRecord {
+            row,
+            phones: new_phones,
+            resolved_from: None,
+            break_glass: false,
+            needs,
+            related_people,
+            alerts,
+        })
     }
 }
 
@@ -490,7 +503,7 @@ pub struct HistoryEntry {
 
 impl App {
     /// A record's history of changes, newest first (clinicians, managers and the guardian).
-    pub async fn patient_history(&self, ctx: &Ctx, id: Uuid) -> Result<(PatientRow, Vec<HistoryEntry>)> {
+    pub async fn patient_history(&self, ctx: &Ctx, id: Uuid) -> Result<(PatientRecord, Vec<HistoryEntry>)> {
         let who = actor(ctx)?;
         let (row, _) = self.resolve(id).await?;
         let access = Access {
@@ -503,7 +516,9 @@ impl App {
             patient_id: Some(row.id),
         };
         let grant = self.authorize(ctx, access).await?;
+        let (needs, related_people, alerts) = self.record_parts(ctx, &row).await?;
         let mut tx = self.db().begin().await?;
+        let phones = patient_store::phones_of(&mut tx, &[row.id]).await?;
         let rows = patient_store::history(&mut tx, row.id).await?;
         let names = crate::governance::audit::staff_names(&mut tx).await?;
         grant.record(&mut tx).await?;
@@ -519,6 +534,8 @@ impl App {
                 reason: h.reason,
             })
             .collect();
-        Ok((row, entries))
+        let record =
+            PatientRecord { row, phones, resolved_from: None, break_glass: false, needs, related_people, alerts };
+        Ok((record, entries))
     }
 }

@@ -51,6 +51,10 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tokens::revoke))
         .routes(routes!(patients::register, patients::search))
         .routes(routes!(patients::read, patients::change))
+        .routes(routes!(patients::add_need))
+        .routes(routes!(patients::remove_need))
+        .routes(routes!(patients::add_related_person))
+        .routes(routes!(patients::add_alert))
         .split_for_parts()
 }
 

@@ -6,6 +6,7 @@ use crate::auth::ApiCaller;
 use crate::errors::ApiError;
 use app::AppError;
 use app::patients::PatientRecord;
+use app::patients::parts::{Alerts, RelatedPersonInput};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -66,10 +67,103 @@ pub struct PatientView {
     pub merged_id: Option<Uuid>,
     /// Opened outside a care relationship with a recorded reason.
     pub break_glass: bool,
+    /// Accessible Information Standard communication needs.
+    pub communication_needs: Vec<NeedView>,
+    pub related_people: Vec<RelatedPersonView>,
+    /// `none`, `restricted` (the caller may not read them) or `visible` (then listed in `alerts`).
+    pub restricted_alerts: String,
+    pub alerts: Vec<AlertView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NeedView {
+    pub id: Uuid,
+    /// SNOMED CT code (UK edition), or a local code where none is confirmed.
+    pub code: String,
+    pub system: String,
+    pub label: String,
+    /// contact_method, information_format, communication_professional, communication_support or longer_appointment.
+    pub category: String,
+    pub detail: Option<String>,
+    pub recorded_at: String,
+    pub reviewed_on: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelatedPersonView {
+    pub id: Uuid,
+    pub name: String,
+    pub relationship: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub may_book: bool,
+    pub may_receive_messages: bool,
+    pub consent_source: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertView {
+    pub id: Uuid,
+    pub kind: String,
+    pub text: String,
+    pub created_at: String,
 }
 
 impl From<PatientRecord> for PatientView {
     fn from(r: PatientRecord) -> Self {
+        let communication_needs = r
+            .needs
+            .iter()
+            .map(|n| NeedView {
+                id: n.id,
+                code: n.code.clone(),
+                system: if n.code.chars().all(|c| c.is_ascii_digit()) {
+                    domain::patients::ais::SNOMED.into()
+                } else {
+                    "https://carefront.example/local-codes".into()
+                },
+                label: domain::patients::ais::need(&n.code)
+                    .map(|k| k.label.to_owned())
+                    .unwrap_or_else(|_| n.code.clone()),
+                category: n.category.clone(),
+                detail: n.detail.clone(),
+                recorded_at: n.recorded_at.0.to_string(),
+                reviewed_on: n.reviewed_on.clone(),
+            })
+            .collect();
+        let related_people = r
+            .related_people
+            .iter()
+            .map(|x| RelatedPersonView {
+                id: x.id,
+                name: x.name.clone(),
+                relationship: x.relationship.clone(),
+                phone: x.phone.clone(),
+                email: x.email.clone(),
+                may_book: x.may_book,
+                may_receive_messages: x.may_receive_messages,
+                consent_source: x.consent_source.clone(),
+                valid_from: x.valid_from.clone(),
+                valid_to: x.valid_to.clone(),
+            })
+            .collect();
+        let (restricted_alerts, alerts) = match &r.alerts {
+            Alerts::None => ("none", Vec::new()),
+            Alerts::Restricted => ("restricted", Vec::new()),
+            Alerts::Visible(a) => (
+                "visible",
+                a.iter()
+                    .map(|x| AlertView {
+                        id: x.id,
+                        kind: x.kind.clone(),
+                        text: x.text.clone(),
+                        created_at: x.created_at.0.to_string(),
+                    })
+                    .collect(),
+            ),
+        };
         let p = r.row;
         let age = p
             .date_of_birth
@@ -123,6 +217,10 @@ impl From<PatientRecord> for PatientView {
             version: p.version,
             merged_id: r.resolved_from,
             break_glass: r.break_glass,
+            communication_needs,
+            related_people,
+            restricted_alerts: restricted_alerts.to_owned(),
+            alerts,
         }
     }
 }
@@ -312,4 +410,79 @@ pub async fn change(
     let record =
         state.app.patch_patient(&caller.ctx, id, &patch, if_version, reason).await.map_err(|e| caller.fail(e))?;
     Ok(with_etag(record.into(), StatusCode::OK))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NeedInput {
+    /// A code from the Accessible Information Standard list (SNOMED CT).
+    pub code: String,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: Uuid,
+}
+
+/// Record a communication need.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/needs", tag = "patients", params(("id" = Uuid, Path)), request_body = NeedInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn add_need(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<NeedInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let need =
+        state.app.add_need(&caller.ctx, id, &body.code, body.detail.as_deref()).await.map_err(|e| caller.fail(e))?;
+    Ok((StatusCode::CREATED, Json(Created { id: need })))
+}
+
+/// Remove a communication need that no longer applies (kept in the history).
+#[utoipa::path(delete, path = "/api/v1/patients/{id}/needs/{need_id}", tag = "patients", params(("id" = Uuid, Path), ("need_id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn remove_need(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, need_id)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    state.app.remove_need(&caller.ctx, id, need_id).await.map_err(|e| caller.fail(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add a carer, next of kin, parent, guardian or proxy. Rights to act for the patient need
+/// `consent_source`.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/related-people", tag = "patients", params(("id" = Uuid, Path)), request_body = RelatedPersonInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn add_related_person(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<RelatedPersonInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let person = state.app.add_related_person(&caller.ctx, id, &body).await.map_err(|e| caller.fail(e))?;
+    Ok((StatusCode::CREATED, Json(Created { id: person })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertInput {
+    /// safeguarding or other.
+    pub kind: String,
+    pub text: String,
+}
+
+/// Add a restricted alert (clinicians and practice managers).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/alerts", tag = "patients", params(("id" = Uuid, Path)), request_body = AlertInput,
+    responses((status = 201, body = Created), (status = 403, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn add_alert(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<AlertInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let alert = state.app.add_alert(&caller.ctx, id, &body.kind, &body.text).await.map_err(|e| caller.fail(e))?;
+    Ok((StatusCode::CREATED, Json(Created { id: alert })))
 }

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::auth::{CsrfForm, Staff};
 use crate::errors::{PageError, see_other};
 use app::AppError;
+use app::patients::parts::Alerts;
 use app::patients::{HistoryEntry, PatientRecord, PossibleDuplicate};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -212,10 +213,14 @@ pub struct Banner {
     deceased: bool,
     break_glass: bool,
     language_note: Option<String>,
+    needs: Vec<String>,
+    alert_notice: Option<String>,
 }
 
 impl Banner {
-    fn of(row: &PatientRow, break_glass: bool) -> Self {
+    fn of(r: &PatientRecord) -> Self {
+        let row = &r.row;
+        let break_glass = r.break_glass;
         let age = row
             .date_of_birth
             .parse::<jiff::civil::Date>()
@@ -242,6 +247,22 @@ impl Banner {
             deceased: row.registration_status == "deceased",
             break_glass,
             language_note: (!notes.is_empty()).then(|| notes.join(". ")),
+            needs: r
+                .needs
+                .iter()
+                .map(|n| {
+                    domain::patients::ais::need(&n.code).map(|k| k.label.to_owned()).unwrap_or_else(|_| n.code.clone())
+                })
+                .collect(),
+            alert_notice: match &r.alerts {
+                Alerts::None => None,
+                Alerts::Restricted => Some("Restricted alert – speak to the duty clinician".into()),
+                Alerts::Visible(a) => Some(format!(
+                    "{} restricted {} – see below",
+                    a.len(),
+                    if a.len() == 1 { "alert" } else { "alerts" }
+                )),
+            },
         }
     }
 }
@@ -286,6 +307,8 @@ struct RecordPage {
     contact: Vec<(&'static str, String)>,
     can_edit: bool,
     can_see_history: bool,
+    related: Vec<(String, String)>,
+    alerts: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -409,6 +432,7 @@ pub async fn search(State(state): State<AppState>, staff: Staff, CsrfForm(f): Cs
 }
 
 fn record_page(staff: &Staff, r: PatientRecord, flash: Option<String>) -> RecordPage {
+    let banner = Banner::of(&r);
     let role = staff.actor.role;
     let p = &r.row;
     let mut details = vec![("NHS number", p.nhs_number.as_deref().map(nhs).unwrap_or_else(|| "Not recorded".into()))];
@@ -454,9 +478,35 @@ fn record_page(staff: &Staff, r: PatientRecord, flash: Option<String>) -> Record
     }
     RecordPage {
         shell: Shell::staff(&format!("{} {}", p.given_names, p.family_name), staff),
-        banner: Banner::of(p, r.break_glass),
+        banner,
         id: p.id,
         flash,
+        related: r
+            .related_people
+            .iter()
+            .map(|rp| {
+                let mut rights = Vec::new();
+                if rp.may_book {
+                    rights.push("may book");
+                }
+                if rp.may_receive_messages {
+                    rights.push("receives messages");
+                }
+                let consent = rp.consent_source.as_deref().map(|c| format!(" (consent: {c})")).unwrap_or_default();
+                (
+                    format!("{} – {}", rp.name, rp.relationship.replace('_', " ")),
+                    if rights.is_empty() {
+                        "No rights to act for the patient".to_owned()
+                    } else {
+                        format!("{}{}", rights.join(", "), consent)
+                    },
+                )
+            })
+            .collect(),
+        alerts: match &r.alerts {
+            Alerts::Visible(a) => a.iter().map(|x| (x.kind.clone(), x.text.clone())).collect(),
+            _ => Vec::new(),
+        },
         merged_from: r.resolved_from,
         details,
         contact,
@@ -589,7 +639,7 @@ pub async fn edit_form(State(state): State<AppState>, staff: Staff, Path(id): Pa
             ok(&EditPage {
                 shell: Shell::staff("Change details", &staff),
                 csrf: staff.csrf.clone(),
-                banner: Banner::of(&r.row, r.break_glass),
+                banner: Banner::of(&r),
                 id: r.row.id,
                 version: r.row.version,
                 form,
@@ -621,7 +671,7 @@ pub async fn edit(
                     &EditPage {
                         shell: Shell::staff("Change details", &staff).with_errors(errors),
                         csrf: staff.csrf.clone(),
-                        banner: Banner::of(&r.row, r.break_glass),
+                        banner: Banner::of(&r),
                         id: r.row.id,
                         version,
                         form,
@@ -646,7 +696,7 @@ fn shown(v: Option<String>) -> String {
 
 pub async fn history(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
     match state.app.patient_history(&staff.ctx, id).await {
-        Ok((row, entries)) => {
+        Ok((record, entries)) => {
             let rows = entries
                 .into_iter()
                 .map(|h: HistoryEntry| HistoryRowView {
@@ -660,8 +710,8 @@ pub async fn history(State(state): State<AppState>, staff: Staff, Path(id): Path
                 .collect();
             ok(&HistoryPage {
                 shell: Shell::staff("History of changes", &staff),
-                banner: Banner::of(&row, false),
-                id: row.id,
+                banner: Banner::of(&record),
+                id: record.row.id,
                 rows,
             })
         }
