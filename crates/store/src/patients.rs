@@ -391,3 +391,53 @@ pub async fn alerts_of(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Ve
         "SELECT id, kind, text, created_by, created_at FROM patient_alerts WHERE patient_id = $1 AND ended_at IS NULL ORDER BY created_at")
         .bind(patient_id).fetch_all(c).await)?)
 }
+
+pub async fn add_previous_name(tx: &mut Tx, patient_id: Uuid, given: &str, family: &str, at: Ts) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO patient_previous_names (id, patient_id, given_names, family_name, recorded_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(domain::new_id()).bind(patient_id).bind(given).bind(family).bind(at).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Previous names of several records: (patient, given names, family name).
+pub async fn previous_names_of(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<(Uuid, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT patient_id, given_names, family_name FROM patient_previous_names WHERE patient_id IN ({}) ORDER BY recorded_at",
+        placeholders(1, ids.len())
+    ));
+    Ok(on_conn!(conn.into(), c => {
+        let mut q = sqlx::query_as(sql);
+        for id in ids { q = q.bind(*id); }
+        q.fetch_all(c).await
+    })?)
+}
+
+/// Point everything that belongs to `from` at `to` (a merge): needs, related people, alerts, other
+/// identifiers, previous names, notes of disagreement and history. Phones stay with their record.
+pub async fn move_belongings(tx: &mut Tx, from: Uuid, to: Uuid) -> Result<()> {
+    for table in [
+        "patient_needs",
+        "related_people",
+        "patient_alerts",
+        "patient_identifiers",
+        "patient_previous_names",
+        "patient_disagreements",
+        "patient_history",
+    ] {
+        let sql = sqlx::AssertSqlSafe(format!("UPDATE {table} SET patient_id = $2 WHERE patient_id = $1"));
+        on_tx!(tx, c => sqlx::query(sql).bind(from).bind(to).execute(c).await.map(|_| ()))?;
+    }
+    on_tx!(tx, c => sqlx::query("DELETE FROM patient_terms WHERE patient_id = $1").bind(from).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Mark a record as merged into another; false if it was already merged.
+pub async fn mark_merged(tx: &mut Tx, id: Uuid, into: Uuid, at: Ts) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE patients SET merged_into = $2, updated_at = $3, version = version + 1 WHERE id = $1 AND merged_into IS NULL")
+        .bind(id).bind(into).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

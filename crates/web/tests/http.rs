@@ -889,3 +889,56 @@ mod record_parts {
         }
     }
 }
+
+mod merging {
+    use super::*;
+
+    both_backends! {
+        async fn a_manager_merges_duplicates_and_the_old_id_resolves(db: Db) {
+            let (app, router) = setup(db).await;
+            app.create_user(&Ctx::command_line(), NewUser { username: "manager".into(), display_name: "Manager".into(), role: "practice_manager".into(), password: PASSWORD.into() }).await.unwrap();
+            let mut tx = app.db().begin().await.unwrap();
+            store::organisation::insert_organisation(&mut tx, &store::organisation::OrganisationRow {
+                id: uuid::Uuid::now_v7(), name: "P".into(), ods_code: None, created_at: store::Ts(domain::time::now()) }).await.unwrap();
+            tx.commit().await.unwrap();
+            let desk = token_for(&app, "reception").await;
+            let manager = token_for(&app, "manager").await;
+            let post = |body: &'static str| { let router = router.clone(); let desk = desk.clone(); async move {
+                api(&router, Method::POST, "/api/v1/patients?confirm_possible_duplicate=true", Some(&desk), Some(("application/json", body))).await.json()["id"].as_str().unwrap().to_owned()
+            }};
+            let keep = post(r#"{"given_names":"Kate","family_name":"Moss","date_of_birth":"1974-01-16","phones":[{"number":"07700 900111"}]}"#).await;
+            let dup = post(r#"{"nhs_number":"943 476 5919","given_names":"Katherine","family_name":"Mossley","date_of_birth":"1974-01-16","postcode":"BS1 4DJ"}"#).await;
+            let need = api(&router, Method::POST, &format!("/api/v1/patients/{dup}/needs"), Some(&desk), Some(("application/json", r#"{"code":"796161000000101"}"#))).await;
+            assert_eq!(need.status, StatusCode::CREATED);
+
+            let url = format!("/api/v1/patients/{keep}/merge");
+            let by_desk = api(&router, Method::POST, &url, Some(&desk), Some(("application/json", &format!(r#"{{"merge_from":"{dup}"}}"#)))).await;
+            assert_problem(&by_desk, StatusCode::FORBIDDEN, "forbidden");
+            let itself = api(&router, Method::POST, &url, Some(&manager), Some(("application/json", &format!(r#"{{"merge_from":"{keep}"}}"#)))).await;
+            assert_problem(&itself, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            let bad_field = api(&router, Method::POST, &url, Some(&manager), Some(("application/json", &format!(r#"{{"merge_from":"{dup}","take_from_merged":["shoe_size"]}}"#)))).await;
+            assert_problem(&bad_field, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+
+            let merged = api(&router, Method::POST, &url, Some(&manager),
+                Some(("application/json", &format!(r#"{{"merge_from":"{dup}","take_from_merged":["nhs_number","address"],"reason":"Same person registered twice"}}"#)))).await;
+            assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
+            let m = merged.json();
+            assert_eq!((m["given_names"].as_str(), m["nhs_number"].as_str(), m["address"]["postcode"].as_str()), (Some("Kate"), Some("943 476 5919"), Some("BS1 4DJ")));
+            assert_eq!(m["phones"][0]["number"], "+447700900111", "kept the survivor's phone");
+            assert_eq!(m["communication_needs"][0]["code"], "796161000000101", "needs moved to the survivor");
+
+            let via_alias = api(&router, Method::GET, &format!("/api/v1/patients/{dup}"), Some(&desk), None).await.json();
+            assert_eq!(via_alias["id"], keep.as_str());
+            assert_eq!(via_alias["merged_id"], dup.as_str());
+            let search = api(&router, Method::GET, "/api/v1/patients?q=mossley", Some(&desk), None).await.json();
+            assert_eq!(search["total"], 1, "found by the merged record's name, now a previous name");
+            assert_eq!(search["results"][0]["id"], keep.as_str());
+            let again = api(&router, Method::POST, &url, Some(&manager), Some(("application/json", &format!(r#"{{"merge_from":"{dup}"}}"#)))).await;
+            assert_problem(&again, StatusCode::CONFLICT, "conflict");
+            let into_merged = api(&router, Method::POST, &format!("/api/v1/patients/{dup}/merge"), Some(&manager), Some(("application/json", &format!(r#"{{"merge_from":"{keep}"}}"#)))).await;
+            assert_problem(&into_merged, StatusCode::CONFLICT, "conflict");
+            let merges = audit_actions(&app).await.into_iter().filter(|(a, o, _)| a == "merge_patients" && o == "allowed").count();
+            assert_eq!(merges, 1);
+        }
+    }
+}

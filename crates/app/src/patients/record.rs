@@ -121,6 +121,22 @@ pub(crate) fn name_terms_of(p: &PatientRow) -> Vec<(String, &'static str)> {
     name_terms(p)
 }
 
+/// The name terms of a record and its previous names.
+pub(crate) fn name_terms_with_previous(
+    p: &PatientRow,
+    previous: &[(Uuid, String, String)],
+) -> Vec<(String, &'static str)> {
+    let mut out = name_terms(p);
+    for (_, given, family) in previous {
+        for t in terms(given).into_iter().chain(terms(family)) {
+            if !out.iter().any(|(x, _)| *x == t) {
+                out.push((t, "previous"));
+            }
+        }
+    }
+    out
+}
+
 /// The name terms a record is found by.
 fn name_terms(p: &PatientRow) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
@@ -367,7 +383,14 @@ impl App {
             .await?;
             patient_store::replace_phones(&mut tx, current.id, &new_phones).await?;
         }
-        patient_store::index_terms(&mut tx, current.id, &name_terms(&updated)).await?;
+        if (current.given_names.as_str(), current.family_name.as_str())
+            != (updated.given_names.as_str(), updated.family_name.as_str())
+        {
+            patient_store::add_previous_name(&mut tx, current.id, &current.given_names, &current.family_name, now)
+                .await?;
+        }
+        let previous = patient_store::previous_names_of(&mut tx, &[current.id]).await?;
+        patient_store::index_terms(&mut tx, current.id, &name_terms_with_previous(&updated, &previous)).await?;
         grant.named("edit_patient").record(&mut tx).await?;
         tx.commit().await?;
         let row = patient_store::by_id(self.db(), current.id).await?.ok_or(AppError::NotFound { what: "patient" })?;

@@ -79,12 +79,13 @@ fn looks_like_phone(q: &str) -> bool {
 
 /// How well a record's names match the query terms: None when some term does not match at all.
 /// Each term scores 3 for a whole-word match, 2 for a prefix, 1 for a one-letter typo.
-pub fn name_score(p: &PatientRow, query_terms: &[String]) -> Option<u32> {
+pub fn name_score(p: &PatientRow, previous: &[String], query_terms: &[String]) -> Option<u32> {
     let mut words: Vec<String> = terms(&p.given_names);
     words.extend(terms(&p.family_name));
     if let Some(pref) = &p.preferred_name {
         words.extend(terms(pref));
     }
+    words.extend(previous.iter().flat_map(|n| terms(n)));
     let mut total = 0;
     for q in query_terms {
         let best = words
@@ -111,6 +112,16 @@ pub fn name_score(p: &PatientRow, query_terms: &[String]) -> Option<u32> {
 }
 
 impl App {
+    /// Previous names ("given family") of these records.
+    async fn previous_names(&self, rows: &[PatientRow]) -> Result<HashMap<Uuid, Vec<String>>> {
+        let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+        let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for (id, given, family) in patient_store::previous_names_of(self.db(), &ids).await? {
+            out.entry(id).or_default().push(format!("{given} {family}"));
+        }
+        Ok(out)
+    }
+
     /// Run a search. `page` counts from 1.
     pub async fn search_patients(
         &self,
@@ -189,7 +200,13 @@ impl App {
             if name_terms.is_empty() {
                 return Ok((QueryKind::DateOfBirth, unscored(rows), ids.len() >= 2_000));
             }
-            let scored = rows.into_iter().filter_map(|p| name_score(&p, &name_terms).map(|s| (p, s))).collect();
+            let previous = self.previous_names(&rows).await?;
+            let scored = rows
+                .into_iter()
+                .filter_map(|p| {
+                    name_score(&p, previous.get(&p.id).map(Vec::as_slice).unwrap_or(&[]), &name_terms).map(|s| (p, s))
+                })
+                .collect();
             return Ok((QueryKind::DateOfBirthAndName, scored, ids.len() >= 2_000));
         }
         self.find_by_name(q).await
@@ -242,8 +259,10 @@ impl App {
         }
         let mut scored = Vec::new();
         for chunk in candidates.chunks(500) {
-            for p in patient_store::by_ids(db, chunk).await? {
-                if let Some(s) = name_score(&p, &query_terms) {
+            let rows = patient_store::by_ids(db, chunk).await?;
+            let previous = self.previous_names(&rows).await?;
+            for p in rows {
+                if let Some(s) = name_score(&p, previous.get(&p.id).map(Vec::as_slice).unwrap_or(&[]), &query_terms) {
                     scored.push((p, s));
                 }
             }

@@ -55,6 +55,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(patients::remove_need))
         .routes(routes!(patients::add_related_person))
         .routes(routes!(patients::add_alert))
+        .routes(routes!(patients::merge))
         .split_for_parts()
 }
 

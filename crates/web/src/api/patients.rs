@@ -486,3 +486,38 @@ pub async fn add_alert(
     let alert = state.app.add_alert(&caller.ctx, id, &body.kind, &body.text).await.map_err(|e| caller.fail(e))?;
     Ok((StatusCode::CREATED, Json(Created { id: alert })))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The duplicate record to merge into this one. Its id keeps working and resolves to this record.
+    pub merge_from: Uuid,
+    /// Fields to take from the merged record instead of this one: nhs_number, local_number, name,
+    /// preferred_name, date_of_birth, gender, address, phones, email, preferred_language,
+    /// interpreter_language, registration_status.
+    #[serde(default)]
+    pub take_from_merged: Vec<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Merge a duplicate record into this one (practice managers).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/merge", tag = "patients", params(("id" = Uuid, Path)), request_body = MergeRequest,
+    responses(
+        (status = 200, body = PatientView),
+        (status = 403, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn merge(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<MergeRequest>,
+) -> Result<Response, ApiError> {
+    let record = state
+        .app
+        .merge_patients(&caller.ctx, id, body.merge_from, &body.take_from_merged, body.reason.as_deref())
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(with_etag(record.into(), StatusCode::OK))
+}
