@@ -939,6 +939,25 @@ mod merging {
             assert_problem(&into_merged, StatusCode::CONFLICT, "conflict");
             let merges = audit_actions(&app).await.into_iter().filter(|(a, o, _)| a == "merge_patients" && o == "allowed").count();
             assert_eq!(merges, 1);
+
+            // The same through the pages: find the duplicate by NHS number, review, choose, merge.
+            let third = post(r#"{"nhs_number":"991 200 3888","given_names":"Kathy","family_name":"Moss","date_of_birth":"1974-01-16","email":"kathy@example.com"}"#).await;
+            let mut browser = Client::new(&router);
+            let csrf = browser.signed_in("manager").await;
+            let form = browser.get(&format!("/staff/patients/{keep}/merge")).await;
+            assert_eq!(form.status, StatusCode::OK);
+            let wrong = browser.post_form(&format!("/staff/patients/{keep}/merge/review"), &[("csrf_token", &csrf), ("other", "not a number")]).await;
+            assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let review = browser.post_form(&format!("/staff/patients/{keep}/merge/review"), &[("csrf_token", &csrf), ("other", "991 200 3888")]).await;
+            assert_eq!(review.status, StatusCode::OK, "{}", review.body);
+            assert!(review.body.contains("Kathy Moss") && review.body.contains("kathy@example.com"));
+            let done = browser.post_form(&format!("/staff/patients/{keep}/merge"), &[("csrf_token", &csrf), ("other", &third), ("email", "take"), ("reason", "Duplicate")]).await;
+            assert_eq!(done.status, StatusCode::SEE_OTHER);
+            let page = browser.get(done.location()).await;
+            assert!(page.body.contains("The records have been merged") && page.body.contains("kathy@example.com"), "{}", page.body);
+            let mut desk_browser = Client::new(&router);
+            desk_browser.signed_in("reception").await;
+            assert_eq!(desk_browser.get(&format!("/staff/patients/{keep}/merge")).await.status, StatusCode::FORBIDDEN);
         }
     }
 }

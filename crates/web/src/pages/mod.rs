@@ -142,6 +142,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/staff/patients/{id}/break-glass", post(patients::break_glass))
         .route("/staff/patients/{id}/edit", get(patients::edit_form).post(patients::edit))
         .route("/staff/patients/{id}/history", get(patients::history))
+        .route("/staff/patients/{id}/merge", get(patients::merge_form).post(patients::merge))
+        .route("/staff/patients/{id}/merge/review", post(patients::merge_review))
         .route("/staff/audit", get(audit::page))
         .route("/staff/audit/break-glass", get(audit::break_glass))
         .route("/staff/audit/break-glass/{seq}", post(audit::review))

@@ -307,6 +307,7 @@ struct RecordPage {
     contact: Vec<(&'static str, String)>,
     can_edit: bool,
     can_see_history: bool,
+    can_merge: bool,
     related: Vec<(String, String)>,
     alerts: Vec<(String, String)>,
 }
@@ -512,6 +513,7 @@ fn record_page(staff: &Staff, r: PatientRecord, flash: Option<String>) -> Record
         contact,
         can_edit: role_may(role, Action::EditPatient),
         can_see_history: role_may(role, Action::ViewPatientHistory),
+        can_merge: role_may(role, Action::MergePatients),
     }
 }
 
@@ -716,5 +718,216 @@ pub async fn history(State(state): State<AppState>, staff: Staff, Path(id): Path
             })
         }
         Err(e) => view_error(&staff, id, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/merge.html")]
+struct MergePage {
+    shell: Shell,
+    csrf: String,
+    banner: Banner,
+    id: Uuid,
+    other: String,
+}
+
+pub struct MergeRow {
+    field: &'static str,
+    label: &'static str,
+    keep: String,
+    take: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/merge_review.html")]
+struct MergeReviewPage {
+    shell: Shell,
+    csrf: String,
+    id: Uuid,
+    other_id: Uuid,
+    rows: Vec<MergeRow>,
+}
+
+pub async fn merge_form(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    if !role_may(staff.actor.role, Action::MergePatients) {
+        return PageError(AppError::forbidden("role does not permit this action"), staff.op()).into_response();
+    }
+    match state.app.view_patient(&staff.ctx, id, None, None).await {
+        Ok(r) => ok(&MergePage {
+            shell: Shell::staff("Merge a duplicate record", &staff),
+            csrf: staff.csrf.clone(),
+            banner: Banner::of(&r),
+            id: r.row.id,
+            other: String::new(),
+        }),
+        Err(e) => view_error(&staff, id, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OtherForm {
+    #[serde(default)]
+    other: String,
+}
+
+/// Find the duplicate by id or NHS number.
+async fn find_other(state: &AppState, staff: &Staff, other: &str) -> Result<Uuid, AppError> {
+    if let Ok(id) = other.trim().parse::<Uuid>() {
+        return Ok(id);
+    }
+    match NhsNumber::parse(other) {
+        Ok(n) => {
+            let r = state.app.search_patients(&staff.ctx, &n.digits(), None, 1).await?;
+            r.patients.first().map(|p| p.id).ok_or_else(|| AppError::invalid("other", "No patient has that NHS number"))
+        }
+        Err(_) => Err(AppError::invalid("other", "Enter the duplicate's NHS number or record id")),
+    }
+}
+
+pub async fn merge_review(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<OtherForm>,
+) -> Response {
+    let keep = match state.app.view_patient(&staff.ctx, id, None, None).await {
+        Ok(r) => r,
+        Err(e) => return view_error(&staff, id, e),
+    };
+    let other_id = match find_other(&state, &staff, &f.other).await {
+        Ok(o) if o == keep.row.id => {
+            Err(AppError::invalid("other", "That is this record. Enter the duplicate's details"))
+        }
+        other => other,
+    };
+    let other = match other_id {
+        Ok(o) => state.app.view_patient(&staff.ctx, o, None, None).await,
+        Err(e) => Err(e),
+    };
+    let other = match other {
+        Ok(o) => o,
+        Err(AppError::Invalid(inv)) => {
+            return render(
+                &MergePage {
+                    shell: Shell::staff("Merge a duplicate record", &staff).with_errors(inv.0),
+                    csrf: staff.csrf.clone(),
+                    banner: Banner::of(&keep),
+                    id: keep.row.id,
+                    other: f.other,
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        Err(AppError::NotFound { .. }) => {
+            let errors = vec![FieldError::new("other", "No patient has that record id")];
+            return render(
+                &MergePage {
+                    shell: Shell::staff("Merge a duplicate record", &staff).with_errors(errors),
+                    csrf: staff.csrf.clone(),
+                    banner: Banner::of(&keep),
+                    id: keep.row.id,
+                    other: f.other,
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        Err(e) => return PageError(e, staff.op()).into_response(),
+    };
+    let (a, b) = (&keep.row, &other.row);
+    let or_none = |v: Option<&String>| v.cloned().filter(|s| !s.is_empty()).unwrap_or_else(|| "(none)".into());
+    let address = |p: &PatientRow| {
+        let mut parts: Vec<String> = p.address_lines.lines().map(str::to_owned).collect();
+        parts.extend(p.town.clone());
+        parts.extend(p.postcode.clone());
+        if parts.is_empty() { "(none)".into() } else { parts.join(", ") }
+    };
+    let phones = |r: &PatientRecord| {
+        if r.phones.is_empty() {
+            "(none)".into()
+        } else {
+            r.phones.iter().map(|p| p.e164.clone()).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let rows = vec![
+        MergeRow {
+            field: "name",
+            label: "Name",
+            keep: format!("{} {}", a.given_names, a.family_name),
+            take: format!("{} {}", b.given_names, b.family_name),
+        },
+        MergeRow {
+            field: "preferred_name",
+            label: "Preferred name",
+            keep: or_none(a.preferred_name.as_ref()),
+            take: or_none(b.preferred_name.as_ref()),
+        },
+        MergeRow {
+            field: "nhs_number",
+            label: "NHS number",
+            keep: a.nhs_number.as_deref().map(nhs).unwrap_or_else(|| "(none)".into()),
+            take: b.nhs_number.as_deref().map(nhs).unwrap_or_else(|| "(none)".into()),
+        },
+        MergeRow {
+            field: "local_number",
+            label: "Local number",
+            keep: or_none(a.local_number.as_ref()),
+            take: or_none(b.local_number.as_ref()),
+        },
+        MergeRow {
+            field: "date_of_birth",
+            label: "Date of birth",
+            keep: uk_date(&a.date_of_birth, true),
+            take: uk_date(&b.date_of_birth, true),
+        },
+        MergeRow { field: "gender", label: "Gender", keep: a.gender.clone(), take: b.gender.clone() },
+        MergeRow { field: "address", label: "Address", keep: address(a), take: address(b) },
+        MergeRow { field: "phones", label: "Phones", keep: phones(&keep), take: phones(&other) },
+        MergeRow { field: "email", label: "Email", keep: or_none(a.email.as_ref()), take: or_none(b.email.as_ref()) },
+        MergeRow {
+            field: "preferred_language",
+            label: "Preferred language",
+            keep: language_name(&a.preferred_language),
+            take: language_name(&b.preferred_language),
+        },
+        MergeRow {
+            field: "registration_status",
+            label: "Registration",
+            keep: status_label(&a.registration_status).into(),
+            take: status_label(&b.registration_status).into(),
+        },
+    ];
+    ok(&MergeReviewPage {
+        shell: Shell::staff("Check and choose what to keep", &staff),
+        csrf: staff.csrf.clone(),
+        id: keep.row.id,
+        other_id: other.row.id,
+        rows,
+    })
+}
+
+pub async fn merge(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<std::collections::HashMap<String, String>>,
+) -> Response {
+    let Some(other) = f.get("other").and_then(|o| o.parse::<Uuid>().ok()) else {
+        return see_other(&format!("/staff/patients/{id}/merge"));
+    };
+    let take: Vec<String> = app::patients::merge::MERGE_FIELDS
+        .iter()
+        .filter(|field| f.get(**field).map(String::as_str) == Some("take"))
+        .map(|s| s.to_string())
+        .collect();
+    match state.app.merge_patients(&staff.ctx, id, other, &take, f.get("reason").map(String::as_str)).await {
+        Ok(r) => {
+            set_flash(&staff, "The records have been merged.").await;
+            see_other(&format!("/staff/patients/{}", r.row.id))
+        }
+        Err(AppError::Conflict { message }) => {
+            set_flash(&staff, &message).await;
+            see_other(&format!("/staff/patients/{id}"))
+        }
+        Err(e) => PageError(e, staff.op()).into_response(),
     }
 }
