@@ -54,6 +54,9 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import data from another system.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Copy the SQLite database to a file while it is in use (for PostgreSQL use pg_dump).
     Backup {
         /// The file to write; it must not exist yet.
@@ -110,6 +113,22 @@ enum TokenCommand {
         /// What the token is for.
         #[arg(long, default_value = "Command-line token")]
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import patients from a CSV file with a header row. Columns (any order): nhs_number, local_number,
+    /// title, given_names*, family_name*, preferred_name, pronouns, date_of_birth*, gender, date_of_death,
+    /// registration_status, address_line_1..3, town, postcode, country, mobile, phone, email,
+    /// preferred_language, interpreter_language (* required). Rows whose NHS or local number is already
+    /// on file are skipped, so the same file can be imported again safely.
+    Patients {
+        /// The CSV file.
+        file: PathBuf,
+        /// Where to write the rejected rows (row, field, reason). Default: FILE.rejected.csv.
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
 }
 
@@ -350,6 +369,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Import(ImportCommand::Patients { file, report }) => {
+            return import_patients(&cli, file, report.clone()).await;
+        }
         Command::Backup { to } => {
             if to.exists() {
                 bail!("{} already exists; choose a new file", to.display());
@@ -380,6 +402,81 @@ fn return_large_allocations_to_the_kernel() {
     // SAFETY: mallopt only changes allocator tuning; called once before any other thread exists.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+async fn import_patients(cli: &Cli, file: &std::path::Path, report: Option<PathBuf>) -> Result<ExitCode> {
+    use std::io::Write;
+    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let report_path = report.unwrap_or_else(|| file.with_extension("rejected.csv"));
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&report_path).with_context(|| format!("cannot write {}", report_path.display()))?,
+    );
+    writeln!(out, "row,field,reason")?;
+    let app = App::new(cli.open().await?, AppConfig::default());
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let counting = CountingReader { inner: std::io::BufReader::with_capacity(1 << 20, input), bar: bar.clone() };
+    let result = app
+        .import_patients(
+            &Ctx::command_line(),
+            counting,
+            |r| {
+                let reason = r.reason.replace('"', "\"\"");
+                writeln!(out, "{},{},\"{}\"", r.row, r.field, reason)
+            },
+            |s| {
+                let rate = s.rows as f64 / started.elapsed().as_secs_f64().max(0.001);
+                bar.set_message(format!(
+                    "{} rows, {} added, {} rejected, {:.0} rows/s",
+                    s.rows, s.added, s.rejected, rate
+                ));
+            },
+        )
+        .await;
+    bar.finish_and_clear();
+    out.flush()?;
+    match result {
+        Ok(s) => {
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "Imported {} of {} rows in {:.1} s ({:.0} rows/s): {} added, {} already on file, {} rejected.",
+                s.added + s.already_present,
+                s.rows,
+                secs,
+                s.rows as f64 / secs.max(0.001),
+                s.added,
+                s.already_present,
+                s.rejected
+            );
+            if s.rejected > 0 {
+                println!("Rejected rows are listed in {}", report_path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("Could not import:\n{}", describe(&e));
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Moves the progress bar as the file is read.
+struct CountingReader<R> {
+    inner: R,
+    bar: indicatif::ProgressBar,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
     }
 }
 

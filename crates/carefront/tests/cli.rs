@@ -193,3 +193,57 @@ fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
     assert!(logs.contains("in-flight requests finished"), "{logs}");
     assert!(logs.lines().all(|l| l.starts_with('{')), "JSON logs by default: {logs}");
 }
+
+#[test]
+fn import_patients_takes_good_rows_reports_bad_ones_and_never_doubles() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    // The organisation is created by the first `serve`/`demo`; import needs one.
+    let url = format!("sqlite://{}", dir.path().join("carefront.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES (x'0190000000007000800000000000000a', 'Practice', 0)")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let csv = dir.path().join("export.csv");
+    std::fs::write(
+        &csv,
+        "\u{feff}NHS_Number,given_names,family_name,date_of_birth,postcode,mobile,local_number\n\
+         943 476 5919,Zoë,O'Brien,01/02/1980,bs1 4dj,07700 900123,A1\n\
+         943 476 5918,Bad,Check,01/02/1980,,,A2\n\
+         ,Nguyễn,Anh,31/02/1990,XYZ,,A3\n\
+         ,李,小龍,1975-11-27,,,A4\n\
+         9912003888,Sam,Smith,2099-01-01,,12,A5\n\
+         ,No,Local,1970-01-01,,,\n",
+    )
+    .unwrap();
+    let first = carefront(dir.path(), &["import", "patients", csv.to_str().unwrap()], None);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("3 added, 0 already on file, 3 rejected"), "{}", text(&first));
+    let report = std::fs::read_to_string(dir.path().join("export.rejected.csv")).unwrap();
+    assert!(report.starts_with("row,field,reason\n"));
+    assert!(report.contains("3,nhs_number,"), "{report}");
+    assert!(report.contains("4,date_of_birth,") && report.contains("4,postcode,"), "{report}");
+    assert!(report.contains("6,date_of_birth,") && report.contains("6,mobile,"), "{report}");
+    let again = carefront(dir.path(), &["import", "patients", csv.to_str().unwrap()], None);
+    assert!(
+        text(&again).contains("0 added, 2 already on file, 3 rejected")
+            || text(&again).contains("1 added, 2 already on file, 3 rejected"),
+        "{}",
+        text(&again)
+    );
+    let bad_header = dir.path().join("bad.csv");
+    std::fs::write(&bad_header, "name,dob\nA,1980-01-01\n").unwrap();
+    let out = carefront(dir.path(), &["import", "patients", bad_header.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("Unknown column 'name'") && text(&out).contains("'given_names' is required"),
+        "{}",
+        text(&out)
+    );
+    let verify = carefront(dir.path(), &["audit", "verify"], None);
+    assert!(verify.status.success(), "imports are audited in the chain: {}", text(&verify));
+}

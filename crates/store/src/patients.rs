@@ -441,3 +441,80 @@ pub async fn mark_merged(tx: &mut Tx, id: Uuid, into: Uuid, at: Ts) -> Result<bo
         .bind(id).bind(into).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Insert many new records at once; records clashing with an existing NHS or local number are skipped.
+/// Returns the ids actually inserted. At most 1,000 rows per call (bind-parameter limits).
+pub async fn insert_batch(tx: &mut Tx, rows: &[PatientRow]) -> Result<Vec<Uuid>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_tx!(tx, c => {
+        let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO patients ({COLUMNS}) "));
+        qb.push_values(rows, |mut b, p| {
+            b.push_bind(p.id).push_bind(p.organisation_id).push_bind(&p.nhs_number).push_bind(&p.nhs_number_status)
+                .push_bind(&p.local_number).push_bind(&p.title).push_bind(&p.given_names).push_bind(&p.family_name)
+                .push_bind(&p.preferred_name).push_bind(&p.pronouns).push_bind(&p.date_of_birth).push_bind(&p.gender)
+                .push_bind(&p.date_of_death).push_bind(&p.registration_status).push_bind(&p.deregistered_on)
+                .push_bind(&p.deregistered_reason).push_bind(&p.address_lines).push_bind(&p.town).push_bind(&p.postcode)
+                .push_bind(&p.postcode_abroad).push_bind(&p.country).push_bind(&p.email).push_bind(&p.preferred_language)
+                .push_bind(&p.interpreter_language).push_bind(&p.contact_times).push_bind(p.merged_into).push_bind(p.version)
+                .push_bind(p.created_at).push_bind(p.updated_at);
+        });
+        qb.push(" ON CONFLICT DO NOTHING RETURNING id");
+        Ok(qb.build_query_scalar::<Uuid>().fetch_all(c).await?)
+    })
+}
+
+pub async fn insert_phones_batch(tx: &mut Tx, phones: &[PhoneRow]) -> Result<()> {
+    for chunk in phones.chunks(1000) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO patient_phones (id, patient_id, position, e164, kind) ");
+            qb.push_values(chunk, |mut b, p| {
+                b.push_bind(domain::new_id()).push_bind(p.patient_id).push_bind(p.position).push_bind(&p.e164).push_bind(&p.kind);
+            });
+            qb.build().execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// Ids of these terms, adding the ones not yet known.
+pub async fn term_ids(tx: &mut Tx, terms: &[String]) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::with_capacity(terms.len());
+    for chunk in terms.chunks(1000) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO name_terms (term, rev) ");
+            qb.push_values(chunk, |mut b, t| {
+                b.push_bind(t).push_bind(t.chars().rev().collect::<String>());
+            });
+            qb.push(" ON CONFLICT (term) DO NOTHING");
+            qb.build().execute(c).await.map(|_| ())
+        })?;
+        let rows: Vec<(i64, String)> = on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, term FROM name_terms WHERE term IN (");
+            let mut sep = qb.separated(", ");
+            for t in chunk {
+                sep.push_bind(t);
+            }
+            qb.push(")");
+            qb.build_query_as::<(i64, String)>().fetch_all(c).await
+        })?;
+        out.extend(rows.into_iter().map(|(id, t)| (t, id)));
+    }
+    Ok(out)
+}
+
+/// Link many (term id, patient, source) at once.
+pub async fn insert_postings_batch(tx: &mut Tx, postings: &[(i64, Uuid, &'static str)]) -> Result<()> {
+    for chunk in postings.chunks(1000) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO patient_terms (term_id, patient_id, source) ");
+            qb.push_values(chunk, |mut b, (t, p, s)| {
+                b.push_bind(*t).push_bind(*p).push_bind(*s);
+            });
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.build().execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! The patient registry's use-cases. Every look at a record and every search is checked by the policy
 //! and audited with its purpose; every change keeps the previous value in the record's history.
 
+pub mod import;
 pub mod merge;
 pub mod parts;
 pub(crate) mod record;

@@ -1,0 +1,255 @@
+//! Importing patients from another system's CSV export (`carefront import patients FILE.csv`).
+//!
+//! Streaming: rows are read, checked with the same rules as the API, and written in batches of 500, each
+//! batch in one transaction, so memory stays flat however long the file and no row is ever half-written.
+//! A row whose NHS number or local number is already on file is skipped, so running the same file again
+//! adds nothing. Rejected rows are reported (row, field, reason) and the rest go in.
+
+use super::record::{name_terms_of, row_for_import};
+use crate::governance::access::Access;
+use crate::{App, AppError, Ctx, Result};
+use domain::governance::audit::Outcome;
+use domain::governance::{Action, Purpose};
+use domain::patients::record::{PatientInput, PhoneInput};
+use std::collections::{HashMap, HashSet};
+use store::Ts;
+use store::patients::{self as patient_store, PatientRow, PhoneRow};
+use uuid::Uuid;
+
+/// The columns Carefront reads (any order; a header row is required). Only `given_names`,
+/// `family_name` and `date_of_birth` are required.
+pub const COLUMNS: [&str; 22] = [
+    "nhs_number",
+    "local_number",
+    "title",
+    "given_names",
+    "family_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "gender",
+    "date_of_death",
+    "registration_status",
+    "address_line_1",
+    "address_line_2",
+    "address_line_3",
+    "town",
+    "postcode",
+    "country",
+    "mobile",
+    "phone",
+    "email",
+    "preferred_language",
+    "interpreter_language",
+];
+const REQUIRED: [&str; 3] = ["given_names", "family_name", "date_of_birth"];
+const BATCH: usize = 500;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub rows: u64,
+    pub added: u64,
+    pub already_present: u64,
+    pub rejected: u64,
+}
+
+/// One problem with one row (row 2 is the first row after the header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub row: u64,
+    pub field: String,
+    pub reason: String,
+}
+
+fn input_from(record: &csv::StringRecord, index: &HashMap<&'static str, usize>) -> PatientInput {
+    let get = |name: &str| {
+        index.get(name).and_then(|&i| record.get(i)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    };
+    let mut phones = Vec::new();
+    if let Some(m) = get("mobile") {
+        phones.push(PhoneInput { number: m, kind: Some("mobile".into()) });
+    }
+    if let Some(p) = get("phone") {
+        phones.push(PhoneInput { number: p, kind: None });
+    }
+    PatientInput {
+        nhs_number: get("nhs_number"),
+        nhs_number_status: None,
+        local_number: get("local_number"),
+        title: get("title"),
+        given_names: get("given_names").unwrap_or_default(),
+        family_name: get("family_name").unwrap_or_default(),
+        preferred_name: get("preferred_name"),
+        pronouns: get("pronouns"),
+        date_of_birth: get("date_of_birth").unwrap_or_default(),
+        gender: get("gender"),
+        date_of_death: get("date_of_death"),
+        registration_status: get("registration_status"),
+        address_lines: ["address_line_1", "address_line_2", "address_line_3"].iter().filter_map(|c| get(c)).collect(),
+        town: get("town"),
+        postcode: get("postcode"),
+        country: get("country"),
+        phones,
+        email: get("email"),
+        preferred_language: get("preferred_language"),
+        interpreter_language: get("interpreter_language"),
+        contact_times: None,
+    }
+}
+
+/// Map a validation field name to the CSV column it came from.
+fn column_of(field: &str, input: &PatientInput) -> String {
+    if let Some(rest) = field.strip_prefix("phones[") {
+        let i: usize = rest.split(']').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let mobile_first = input.phones.first().is_some_and(|p| p.kind.as_deref() == Some("mobile"));
+        return if i == 0 && mobile_first { "mobile".into() } else { "phone".into() };
+    }
+    if let Some(rest) = field.strip_prefix("address_lines[") {
+        let i: usize = rest.split(']').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        return format!("address_line_{}", i + 1);
+    }
+    field.to_owned()
+}
+
+impl App {
+    /// Import patients from CSV. `rejected` receives each problem; `progress` is called after each batch.
+    pub async fn import_patients<R: std::io::Read>(
+        &self,
+        ctx: &Ctx,
+        input: R,
+        mut rejected: impl FnMut(&Rejection) -> std::io::Result<()>,
+        mut progress: impl FnMut(&ImportSummary),
+    ) -> Result<ImportSummary> {
+        let grant = self
+            .authorize_or_operator(
+                ctx,
+                Access::general(Action::RegisterPatient, Purpose::Administration, "patient_import"),
+            )
+            .await?;
+        drop(grant); // each batch records its own event below
+        let org = store::organisation::first_organisation(self.db())
+            .await?
+            .ok_or_else(|| AppError::Internal("no organisation is set up; run the server once first".into()))?;
+        let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(input);
+        let headers = reader
+            .headers()
+            .map_err(|e| AppError::invalid("file", format!("The file has no readable header row: {e}")))?
+            .clone();
+        let mut index: HashMap<&'static str, usize> = HashMap::new();
+        let mut errors = domain::validation::Errors::new();
+        for (i, h) in headers.iter().enumerate() {
+            let name = h.trim().trim_start_matches('\u{feff}').to_lowercase();
+            match COLUMNS.iter().find(|c| **c == name) {
+                Some(c) => {
+                    index.insert(c, i);
+                }
+                None => errors.add("header", format!("Unknown column '{h}'. Carefront reads: {}", COLUMNS.join(", "))),
+            }
+        }
+        for r in REQUIRED {
+            if !index.contains_key(r) {
+                errors.add("header", format!("The column '{r}' is required"));
+            }
+        }
+        errors.finish()?;
+
+        let today = super::today();
+        let mut summary = ImportSummary::default();
+        let mut term_cache: HashMap<String, i64> = HashMap::new();
+        let mut batch: Vec<(PatientRow, Vec<PhoneRow>)> = Vec::with_capacity(BATCH);
+        let mut record = csv::StringRecord::new();
+        loop {
+            let more = match reader.read_record(&mut record) {
+                Ok(more) => more,
+                Err(e) => {
+                    summary.rows += 1;
+                    summary.rejected += 1;
+                    let row = e.position().map(|p| p.line()).unwrap_or(summary.rows + 1);
+                    rejected(&Rejection {
+                        row,
+                        field: "row".into(),
+                        reason: format!("This row could not be read: {e}"),
+                    })
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    continue;
+                }
+            };
+            if more {
+                summary.rows += 1;
+                let row_number = record.position().map(|p| p.line()).unwrap_or(summary.rows + 1);
+                let input = input_from(&record, &index);
+                match input.validate(today) {
+                    Ok(details) => {
+                        let now = Ts(domain::time::now());
+                        batch.push(row_for_import(&details, domain::new_id(), org.id, now));
+                    }
+                    Err(inv) => {
+                        summary.rejected += 1;
+                        for e in inv.0 {
+                            rejected(&Rejection {
+                                row: row_number,
+                                field: column_of(&e.field, &input),
+                                reason: e.message,
+                            })
+                            .map_err(|e| AppError::Internal(e.to_string()))?;
+                        }
+                    }
+                }
+            }
+            if batch.len() >= BATCH || (!more && !batch.is_empty()) {
+                let added = self.write_import_batch(ctx, &mut batch, &mut term_cache).await?;
+                summary.added += added;
+                progress(&summary);
+            }
+            if !more {
+                break;
+            }
+        }
+        summary.already_present = summary.rows - summary.rejected - summary.added;
+        progress(&summary);
+        Ok(summary)
+    }
+
+    /// Write one batch in one transaction; returns how many were new.
+    async fn write_import_batch(
+        &self,
+        ctx: &Ctx,
+        batch: &mut Vec<(PatientRow, Vec<PhoneRow>)>,
+        term_cache: &mut HashMap<String, i64>,
+    ) -> Result<u64> {
+        let rows: Vec<PatientRow> = batch.iter().map(|(r, _)| r.clone()).collect();
+        let mut tx = self.db().begin().await?;
+        let inserted: HashSet<Uuid> = patient_store::insert_batch(&mut tx, &rows).await?.into_iter().collect();
+        let phones: Vec<PhoneRow> =
+            batch.iter().filter(|(r, _)| inserted.contains(&r.id)).flat_map(|(_, p)| p.iter().cloned()).collect();
+        patient_store::insert_phones_batch(&mut tx, &phones).await?;
+        let mut postings: Vec<(String, Uuid, &'static str)> = Vec::new();
+        for (r, _) in batch.iter().filter(|(r, _)| inserted.contains(&r.id)) {
+            for (term, source) in name_terms_of(r) {
+                postings.push((term, r.id, source));
+            }
+        }
+        let mut unknown: Vec<String> =
+            postings.iter().map(|(t, _, _)| t.clone()).filter(|t| !term_cache.contains_key(t)).collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        for (term, id) in patient_store::term_ids(&mut tx, &unknown).await? {
+            term_cache.insert(term, id);
+        }
+        let linked: Vec<(i64, Uuid, &'static str)> =
+            postings.into_iter().filter_map(|(t, p, s)| term_cache.get(&t).map(|&id| (id, p, s))).collect();
+        patient_store::insert_postings_batch(&mut tx, &linked).await?;
+        let mut e = crate::governance::access::entry(ctx, "import_patients", "patient", None, Outcome::Allowed);
+        e.purpose = Some(Purpose::Administration.as_str().into());
+        e.reason = Some(format!(
+            "{} rows in batch, {} new, {} already on file",
+            rows.len(),
+            inserted.len(),
+            rows.len() - inserted.len()
+        ));
+        store::governance::audit::append(&mut tx, e).await?;
+        tx.commit().await?;
+        batch.clear();
+        Ok(inserted.len() as u64)
+    }
+}
