@@ -131,11 +131,14 @@ const CARDIFF: &[&str] = &["CF10", "CF11", "CF14", "CF23", "CF24"];
 const OTHER_LANGUAGES: &[&str] = &["pl", "ro", "ur", "cy", "bn", "so", "pa", "ar", "pt", "lt"];
 const INWARD_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
 
-fn test_nhs_number(rng: &mut StdRng) -> String {
+/// The next valid NHS number in the 999 test range after `*counter` (sequential, so never repeated).
+fn test_nhs_number(counter: &mut u32) -> String {
     loop {
+        *counter += 1;
+        let six = format!("{:06}", *counter % 1_000_000);
         let mut d = [9u8, 9, 9, 0, 0, 0, 0, 0, 0];
-        for x in d.iter_mut().skip(3) {
-            *x = rng.random_range(0..10);
+        for (x, c) in d.iter_mut().skip(3).zip(six.bytes()) {
+            *x = c - b'0';
         }
         if let Some(c) = check_digit(&d) {
             return d.iter().chain(std::iter::once(&c)).map(|x| char::from(b'0' + x)).collect();
@@ -150,6 +153,7 @@ fn pick<'a>(rng: &mut StdRng, xs: &[&'a str]) -> &'a str {
 /// The demo's synthetic patient details, `count` of them.
 pub fn synthetic_patients(count: usize) -> Vec<(PatientInput, Extras)> {
     let mut rng = StdRng::seed_from_u64(20261122);
+    let mut nhs_counter = 400_000u32;
     let today = crate::patients::today();
     (0..count)
         .map(|i| {
@@ -169,15 +173,14 @@ pub fn synthetic_patients(count: usize) -> Vec<(PatientInput, Extras)> {
             );
             let deceased = i % 97 == 13;
             let deregistered = i % 83 == 7 && !deceased;
-            let language = if rng.random_bool(0.08) {
-                pick(&mut rng, OTHER_LANGUAGES)
-            } else if welsh && rng.random_bool(0.1) {
-                "cy"
-            } else {
-                "en"
+            // About 8% prefer a language other than English (Welsh near the Welsh site).
+            let language = match (rng.random_bool(0.08), welsh) {
+                (true, true) => "cy",
+                (true, false) => pick(&mut rng, OTHER_LANGUAGES),
+                (false, _) => "en",
             };
             let input = PatientInput {
-                nhs_number: rng.random_bool(0.95).then(|| test_nhs_number(&mut rng)),
+                nhs_number: rng.random_bool(0.95).then(|| test_nhs_number(&mut nhs_counter)),
                 nhs_number_status: Some("01".into()),
                 local_number: Some(format!("RHP{:06}", i + 1)),
                 title: None,
@@ -186,7 +189,8 @@ pub fn synthetic_patients(count: usize) -> Vec<(PatientInput, Extras)> {
                     _ => given.to_owned(),
                 },
                 family_name: family.to_owned(),
-                preferred_name: rng.random_bool(0.1).then(|| given.chars().take(3).collect()),
+                // Some people go by their middle name.
+                preferred_name: middle.filter(|m| *m != given && rng.random_bool(0.3)).map(str::to_owned),
                 pronouns: None,
                 date_of_birth: dob.to_string(),
                 gender: Some(if female { "female" } else { "male" }.into()),

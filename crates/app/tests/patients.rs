@@ -176,7 +176,7 @@ both_backends! {
         let before = app.view_patient(&desk, id, None, None).await.unwrap();
         input.family_name = "Lee-Park".into();
         input.phones = vec![PhoneInput { number: "07700 900002".into(), kind: None }];
-        let after = app.update_patient(&desk, id, &input, before.row.version, Some("Married")).await.unwrap();
+        let after = app.update_patient(&desk, id, &input, before.row.version, Some("Married"), None).await.unwrap();
         assert_eq!((after.row.family_name.as_str(), after.row.version), ("Lee-Park", before.row.version + 1));
         let history = store::patients::history(app.db(), id).await.unwrap();
         let fields: Vec<(&str, Option<&str>, Option<&str>)> = history.iter().map(|h| (h.field.as_str(), h.old_value.as_deref(), h.new_value.as_deref())).collect();
@@ -186,10 +186,10 @@ both_backends! {
         // The search index follows the new name.
         assert_eq!(app.search_patients(&desk, "park", None, 1).await.unwrap().total, 1);
 
-        let stale = app.update_patient(&desk, id, &input, before.row.version, None).await;
+        let stale = app.update_patient(&desk, id, &input, before.row.version, None, None).await;
         assert!(matches!(stale, Err(AppError::Conflict { .. })), "{stale:?}");
         input.date_of_birth = "2099-01-01".into();
-        assert!(matches!(app.update_patient(&desk, id, &input, after.row.version, None).await, Err(AppError::Invalid(_))));
+        assert!(matches!(app.update_patient(&desk, id, &input, after.row.version, None, None).await, Err(AppError::Invalid(_))));
         let unchanged = app.view_patient(&desk, id, None, None).await.unwrap();
         assert_eq!(unchanged.row.date_of_birth, "1985-05-05", "a refused change changes nothing");
     }

@@ -763,8 +763,11 @@ mod patient_pages {
 
             let search_page = desk.get("/staff/patients").await;
             assert!(search_page.body.contains("<form method=\"post\" action=\"/staff/patients/search\""), "searches are posted, not put in the address");
-            let found = desk.post_form("/staff/patients/search", &[("csrf_token", &csrf), ("q", "nguyen 30/04/1990")]).await;
+            let posted = desk.post_form("/staff/patients/search", &[("csrf_token", &csrf), ("q", "nguyen 30/04/1990")]).await;
+            assert_eq!((posted.status, posted.location()), (StatusCode::SEE_OTHER, "/staff/patients/results"), "results have a plain address");
+            let found = desk.get(posted.location()).await;
             assert_eq!(found.status, StatusCode::OK);
+            assert!(!posted.location().contains("nguyen"), "no search text in the address");
             assert!(found.body.contains("2 patients found"), "{}", found.body);
             let empty = desk.post_form("/staff/patients/search", &[("csrf_token", &csrf), ("q", " ")]).await;
             assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -815,12 +818,21 @@ mod patient_pages {
             let blank = doctor.post_form(&format!("/staff/patients/{id}/break-glass"), &[("csrf_token", &dcsrf), ("reason", "")]).await;
             assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
             let opened = doctor.post_form(&format!("/staff/patients/{id}/break-glass"), &[("csrf_token", &dcsrf), ("reason", "Called by A&E about this patient")]).await;
-            assert_eq!(opened.status, StatusCode::OK);
-            assert!(opened.body.contains("You opened this record outside your usual access"));
+            assert_eq!((opened.status, opened.location()), (StatusCode::SEE_OTHER, format!("/staff/patients/{id}").as_str()));
+            let record = doctor.get(opened.location()).await;
+            assert_eq!(record.status, StatusCode::OK);
+            assert!(record.body.contains("You opened this record outside your usual access"));
+            // The reason covers this record for a while: reload, change details and history work.
+            assert_eq!(doctor.get(&format!("/staff/patients/{id}")).await.status, StatusCode::OK);
+            assert_eq!(doctor.get(&format!("/staff/patients/{id}/edit")).await.status, StatusCode::OK);
+            assert_eq!(doctor.get(&format!("/staff/patients/{id}/history")).await.status, StatusCode::OK);
+            let glass_events = audit_actions(&app).await.into_iter().filter(|(a, o, r)| a == "view_patient" && o == "allowed" && r.contains("Called by A&E")).count();
+            assert!(glass_events >= 3, "every look is still audited with the reason");
             let mut guardian = Client::new(&router);
             guardian.signed_in("guardian").await;
             let review = guardian.get("/staff/audit/break-glass").await;
-            assert!(review.body.contains("Called by A&#38;E about this patient"), "{}", review.body);
+            assert!(review.body.contains("Reason given: Called by A&#38;E about this patient"), "{}", review.body);
+            assert!(review.body.contains("patient Gone AWAY"), "the guardian sees who was looked at");
         }
     }
 }

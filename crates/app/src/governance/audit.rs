@@ -70,7 +70,12 @@ impl App {
             .await?;
         let mut tx = self.db().begin().await?;
         let events = audit_store::unreviewed_break_glass(&mut tx, 500).await?;
-        let names = staff_names(&mut tx).await?;
+        let mut names = staff_names(&mut tx).await?;
+        // The guardian reviews who was looked at, so name the patients too.
+        let patients: Vec<Uuid> = events.iter().filter_map(|e| e.entry.patient_id).collect();
+        for p in store::patients::by_ids(&mut tx, &patients).await? {
+            names.insert(p.id, format!("{} {}", p.given_names, p.family_name.to_uppercase()));
+        }
         grant.named("list_break_glass").record(&mut tx).await?;
         tx.commit().await?;
         Ok(AuditListing { events, names })

@@ -322,6 +322,7 @@ impl App {
         input: &PatientInput,
         expected_version: i64,
         reason: Option<&str>,
+        break_glass_reason: Option<&str>,
     ) -> Result<PatientRecord> {
         let who = actor(ctx)?;
         let (current, _) = self.resolve(id).await?;
@@ -329,7 +330,7 @@ impl App {
             action: Action::EditPatient,
             purpose: default_purpose(who.role),
             relationship: relationship(who, &current),
-            break_glass_reason: None,
+            break_glass_reason,
             resource_type: "patient",
             resource_id: Some(current.id.to_string()),
             patient_id: Some(current.id),
@@ -509,7 +510,7 @@ impl App {
             let field = message.split('`').nth(1).unwrap_or("body").to_owned();
             AppError::invalid(&field, message)
         })?;
-        self.update_patient(ctx, current.id, &input, if_version.unwrap_or(current.version), reason).await
+        self.update_patient(ctx, current.id, &input, if_version.unwrap_or(current.version), reason, None).await
     }
 }
 
@@ -526,14 +527,19 @@ pub struct HistoryEntry {
 
 impl App {
     /// A record's history of changes, newest first (clinicians, managers and the guardian).
-    pub async fn patient_history(&self, ctx: &Ctx, id: Uuid) -> Result<(PatientRecord, Vec<HistoryEntry>)> {
+    pub async fn patient_history(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        break_glass_reason: Option<&str>,
+    ) -> Result<(PatientRecord, Vec<HistoryEntry>)> {
         let who = actor(ctx)?;
         let (row, _) = self.resolve(id).await?;
         let access = Access {
             action: Action::ViewPatientHistory,
             purpose: default_purpose(who.role),
             relationship: super::relationship(who, &row),
-            break_glass_reason: None,
+            break_glass_reason,
             resource_type: "patient_history",
             resource_id: Some(row.id.to_string()),
             patient_id: Some(row.id),

@@ -36,6 +36,9 @@ pub struct AuditEventView {
     #[serde(skip)]
     pub resource: String,
     pub patient_id: Option<uuid::Uuid>,
+    /// The patient's name, where the listing names patients (break-glass review).
+    #[serde(skip)]
+    pub patient_name: Option<String>,
     pub purpose: String,
     /// `allowed` or `denied`.
     pub outcome: String,
@@ -63,6 +66,7 @@ impl AuditEventView {
             action: e.action,
             resource_type: e.resource_type,
             resource_id: e.resource_id,
+            patient_name: e.patient_id.and_then(|p| names.get(&p).cloned()),
             patient_id: e.patient_id,
             purpose: e.purpose.unwrap_or_default(),
             outcome: e.outcome.as_str().to_owned(),

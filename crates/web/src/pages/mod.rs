@@ -136,6 +136,7 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/staff/account/totp", get(account::totp_form).post(account::totp_confirm))
         .route("/staff/patients", get(patients::search_form))
         .route("/staff/patients/search", post(patients::search))
+        .route("/staff/patients/results", get(patients::results))
         .route("/staff/patients/new", get(patients::register_form).post(patients::register))
         .route("/staff/patients/new/confirm", post(patients::register_confirmed))
         .route("/staff/patients/{id}", get(patients::record))

@@ -22,6 +22,21 @@ use store::patients::{PatientRow, PhoneRow};
 use uuid::Uuid;
 
 const PENDING: &str = "pending_registration";
+/// The last search, kept in the session so results have a plain address Back can return to, without the
+/// search text in the URL.
+const LAST_SEARCH: &str = "patient_search";
+/// Records opened by breaking the glass in this session: patient id → (reason, until, Unix ms).
+const BREAK_GLASS: &str = "break_glass";
+/// How long one break-glass reason covers further looks at the same record.
+const BREAK_GLASS_MS: i64 = 30 * 60 * 1000;
+
+type BreakGlassMap = std::collections::HashMap<Uuid, (String, i64)>;
+
+/// The reason this session gave for breaking the glass on a record, while it still applies.
+async fn break_glass_reason(staff: &Staff, id: Uuid) -> Option<String> {
+    let map: BreakGlassMap = staff.session.get(BREAK_GLASS).await.ok().flatten()?;
+    map.get(&id).filter(|(_, until)| *until > jiff::Timestamp::now().as_millisecond()).map(|(r, _)| r.clone())
+}
 const GENDERS: [(&str, &str); 4] =
     [("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Not known")];
 
@@ -202,6 +217,23 @@ fn status_label(s: &str) -> &'static str {
     }
 }
 
+/// Age as people say it: weeks for babies, months until two, then years.
+fn age_words(born: jiff::civil::Date, on: jiff::civil::Date) -> String {
+    let years = domain::patients::dates::age_on(born, on);
+    if years >= 2 {
+        return format!("{years} years");
+    }
+    let days = (on - born).get_days().max(0);
+    if days < 8 * 7 {
+        let weeks = days / 7;
+        return format!("{weeks} {}", if weeks == 1 { "week" } else { "weeks" });
+    }
+    let months = (i32::from(on.year() - born.year()) * 12 + i32::from(on.month() - born.month())
+        - i32::from(on.day() < born.day()))
+    .max(0);
+    format!("{months} {}", if months == 1 { "month" } else { "months" })
+}
+
 /// The patient banner shown on every page about one patient.
 pub struct Banner {
     name: String,
@@ -227,7 +259,7 @@ impl Banner {
             .map(|d| {
                 let until =
                     row.date_of_death.as_deref().and_then(|x| x.parse().ok()).unwrap_or_else(app::patients::today);
-                format!("{} years", domain::patients::dates::age_on(d, until))
+                age_words(d, until)
             })
             .unwrap_or_default();
         let mut notes = Vec::new();
@@ -382,13 +414,42 @@ pub async fn search_form(staff: Staff) -> Response {
 pub struct SearchForm {
     #[serde(default)]
     q: String,
+}
+
+pub async fn search(staff: Staff, CsrfForm(f): CsrfForm<SearchForm>) -> Response {
+    if f.q.trim().is_empty() {
+        let errors = vec![FieldError::new("q", "Enter a name, NHS number, date of birth, phone number or postcode")];
+        return render(
+            &SearchPage {
+                shell: Shell::staff("Find a patient", &staff).with_errors(errors),
+                csrf: staff.csrf.clone(),
+                q: f.q,
+                results: None,
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let _ = staff.session.insert(LAST_SEARCH, f.q.trim()).await;
+    see_other("/staff/patients/results")
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
     #[serde(default)]
     page: Option<usize>,
 }
 
-pub async fn search(State(state): State<AppState>, staff: Staff, CsrfForm(f): CsrfForm<SearchForm>) -> Response {
-    let page = f.page.unwrap_or(1).clamp(1, 10_000);
-    match state.app.search_patients(&staff.ctx, &f.q, None, page).await {
+/// The results of the session's last search (a GET, so Back from a record returns here).
+pub async fn results(
+    State(state): State<AppState>,
+    staff: Staff,
+    axum::extract::Query(pq): axum::extract::Query<PageQuery>,
+) -> Response {
+    let Some(q) = staff.session.get::<String>(LAST_SEARCH).await.ok().flatten() else {
+        return see_other("/staff/patients");
+    };
+    let page = pq.page.unwrap_or(1).clamp(1, 10_000);
+    match state.app.search_patients(&staff.ctx, &q, None, page).await {
         Ok(r) => {
             let page_size = app::patients::search::PAGE_SIZE;
             let rows = r
@@ -400,7 +461,7 @@ pub async fn search(State(state): State<AppState>, staff: Staff, CsrfForm(f): Cs
                     given_names: p.given_names,
                     preferred_name: p.preferred_name,
                     date_of_birth: uk_date(&p.date_of_birth, false),
-                    nhs_number: p.nhs_number.as_deref().map(nhs).unwrap_or_default(),
+                    nhs_number: p.nhs_number.as_deref().map(nhs).unwrap_or_else(|| "Not recorded".into()),
                     postcode: p.postcode.unwrap_or_default(),
                     status: status_label(&p.registration_status),
                 })
@@ -415,7 +476,7 @@ pub async fn search(State(state): State<AppState>, staff: Staff, CsrfForm(f): Cs
             ok(&SearchPage {
                 shell: Shell::staff("Find a patient", &staff),
                 csrf: staff.csrf.clone(),
-                q: f.q,
+                q,
                 results: Some(results),
             })
         }
@@ -423,7 +484,7 @@ pub async fn search(State(state): State<AppState>, staff: Staff, CsrfForm(f): Cs
             &SearchPage {
                 shell: Shell::staff("Find a patient", &staff).with_errors(inv.0),
                 csrf: staff.csrf.clone(),
-                q: f.q,
+                q,
                 results: None,
             },
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -532,7 +593,8 @@ fn view_error(staff: &Staff, id: Uuid, e: AppError) -> Response {
 }
 
 pub async fn record(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
-    match state.app.view_patient(&staff.ctx, id, None, None).await {
+    let glass = break_glass_reason(&staff, id).await;
+    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
         Ok(r) => {
             let flash = take_flash(&staff).await;
             ok(&record_page(&staff, r, flash))
@@ -566,8 +628,18 @@ pub async fn break_glass(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
+    // The reason is checked (and the look audited) now, then kept for this record for a while, so the
+    // record can be reloaded, changed and its history read without asking again.
     match state.app.view_patient(&staff.ctx, id, None, Some(&f.reason)).await {
-        Ok(r) => ok(&record_page(&staff, r, None)),
+        Ok(r) => {
+            let mut map: BreakGlassMap = staff.session.get(BREAK_GLASS).await.ok().flatten().unwrap_or_default();
+            map.insert(
+                r.row.id,
+                (f.reason.trim().to_owned(), jiff::Timestamp::now().as_millisecond() + BREAK_GLASS_MS),
+            );
+            let _ = staff.session.insert(BREAK_GLASS, &map).await;
+            see_other(&format!("/staff/patients/{}", r.row.id))
+        }
         Err(e) => view_error(&staff, id, e),
     }
 }
@@ -581,8 +653,14 @@ fn register_page(staff: &Staff, form: PatientForm, errors: Vec<FieldError>) -> R
     }
 }
 
+/// The registration form; after a duplicate warning, "go back" brings back what was typed.
 pub async fn register_form(staff: Staff) -> Response {
-    let form = PatientForm { gender: "unknown".into(), preferred_language: "en".into(), ..Default::default() };
+    let pending = staff.session.get::<PatientForm>(PENDING).await.ok().flatten();
+    let form = pending.unwrap_or_else(|| PatientForm {
+        gender: "unknown".into(),
+        preferred_language: "en".into(),
+        ..Default::default()
+    });
     ok(&register_page(&staff, form, vec![]))
 }
 
@@ -600,9 +678,14 @@ async fn register_with(state: &AppState, staff: &Staff, form: PatientForm, confi
         }
         Err(AppError::Duplicate { code, message, existing }) => {
             let can_confirm = code == "possible-duplicate";
-            if can_confirm {
-                let _ = staff.session.insert(PENDING, &form).await;
-            }
+            let _ = staff.session.insert(PENDING, &form).await;
+            let existing = existing
+                .into_iter()
+                .map(|mut d| {
+                    d.date_of_birth = uk_date(&d.date_of_birth, false);
+                    d
+                })
+                .collect();
             render(
                 &DuplicatesPage {
                     shell: Shell::staff("This patient may already be registered", staff),
@@ -635,7 +718,8 @@ pub async fn register_confirmed(
 }
 
 pub async fn edit_form(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
-    match state.app.view_patient(&staff.ctx, id, None, None).await {
+    let glass = break_glass_reason(&staff, id).await;
+    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
         Ok(r) => {
             let form = PatientForm::from_record(&r.row, &r.phones);
             ok(&EditPage {
@@ -661,12 +745,13 @@ pub async fn edit(
     let (input, _, _) = form.to_input();
     let Ok(version) = form.version.parse::<i64>() else { return see_other(&format!("/staff/patients/{id}/edit")) };
     let reason = opt(&form.reason);
-    match state.app.update_patient(&staff.ctx, id, &input, version, reason.as_deref()).await {
+    let glass = break_glass_reason(&staff, id).await;
+    match state.app.update_patient(&staff.ctx, id, &input, version, reason.as_deref(), glass.as_deref()).await {
         Ok(r) => {
             set_flash(&staff, "The changes have been saved.").await;
             see_other(&format!("/staff/patients/{}", r.row.id))
         }
-        Err(AppError::Invalid(inv)) => match state.app.view_patient(&staff.ctx, id, None, None).await {
+        Err(AppError::Invalid(inv)) => match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
             Ok(r) => {
                 let errors = form.map_errors(inv.0);
                 render(
@@ -692,18 +777,46 @@ pub async fn edit(
     }
 }
 
+/// How a recorded field is named to people.
+fn field_label(field: &str) -> String {
+    match field {
+        "nhs_number" => "NHS number",
+        "nhs_number_status" => "NHS number status",
+        "given_names" => "Given names",
+        "family_name" => "Family name",
+        "preferred_name" => "Preferred name",
+        "date_of_birth" => "Date of birth",
+        "date_of_death" => "Date of death",
+        "registration_status" => "Registration",
+        "address_lines" => "Address",
+        "postcode" => "Postcode",
+        "town" => "Town",
+        "phones" => "Phone numbers",
+        "email" => "Email",
+        "preferred_language" => "Preferred language",
+        "interpreter_language" => "Interpreter",
+        "communication_needs" => "Communication needs",
+        "related_people" => "Carers and other people",
+        "restricted_alerts" => "Restricted alerts",
+        "merge" => "Merged records",
+        other => return other.replace('_', " "),
+    }
+    .to_owned()
+}
+
 fn shown(v: Option<String>) -> String {
     v.filter(|s| !s.is_empty()).unwrap_or_else(|| "(blank)".into())
 }
 
 pub async fn history(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
-    match state.app.patient_history(&staff.ctx, id).await {
+    let glass = break_glass_reason(&staff, id).await;
+    match state.app.patient_history(&staff.ctx, id, glass.as_deref()).await {
         Ok((record, entries)) => {
             let rows = entries
                 .into_iter()
                 .map(|h: HistoryEntry| HistoryRowView {
                     when: h.changed_at.strftime("%Y-%m-%d %H:%M").to_string(),
-                    field: h.field.replace('_', " "),
+                    field: field_label(&h.field),
                     old: shown(h.old_value),
                     new: shown(h.new_value),
                     who: h.changed_by,
