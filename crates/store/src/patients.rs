@@ -518,3 +518,79 @@ pub async fn insert_postings_batch(tx: &mut Tx, postings: &[(i64, Uuid, &'static
     }
     Ok(())
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ContactPreferenceRow {
+    pub channel: String,
+    pub opted_in: bool,
+    pub rank: i32,
+    pub changed_at: Ts,
+    pub source: String,
+}
+
+/// Replace a record's channel preferences (in order of preference).
+pub async fn set_contact_preferences(tx: &mut Tx, patient_id: Uuid, prefs: &[ContactPreferenceRow]) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM patient_contact_preferences WHERE patient_id = $1").bind(patient_id).execute(c).await.map(|_| ()))?;
+    for p in prefs {
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO patient_contact_preferences (patient_id, channel, opted_in, rank, changed_at, source) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(patient_id).bind(&p.channel).bind(p.opted_in).bind(p.rank).bind(p.changed_at).bind(&p.source)
+            .execute(c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+pub async fn contact_preferences_of(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Vec<ContactPreferenceRow>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT channel, opted_in, rank, changed_at, source FROM patient_contact_preferences WHERE patient_id = $1 ORDER BY rank")
+        .bind(patient_id).fetch_all(c).await)?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IdentifierRow {
+    pub id: Uuid,
+    pub system: String,
+    pub value: String,
+}
+
+pub async fn add_identifier(tx: &mut Tx, patient_id: Uuid, system: &str, value: &str) -> Result<Uuid> {
+    let id = domain::new_id();
+    on_tx!(tx, c => sqlx::query("INSERT INTO patient_identifiers (id, patient_id, system, value) VALUES ($1, $2, $3, $4)")
+        .bind(id).bind(patient_id).bind(system).bind(value).execute(c).await.map(|_| ()))?;
+    Ok(id)
+}
+
+pub async fn identifiers_of(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Vec<IdentifierRow>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT id, system, value FROM patient_identifiers WHERE patient_id = $1 ORDER BY system, value")
+        .bind(patient_id).fetch_all(c).await)?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DisagreementRow {
+    pub id: Uuid,
+    pub field: String,
+    pub note: String,
+    pub recorded_at: Ts,
+}
+
+pub async fn add_disagreement(
+    tx: &mut Tx,
+    patient_id: Uuid,
+    field: &str,
+    note: &str,
+    by: Option<Uuid>,
+    at: Ts,
+) -> Result<Uuid> {
+    let id = domain::new_id();
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO patient_disagreements (id, patient_id, field, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id).bind(patient_id).bind(field).bind(note).bind(by).bind(at).execute(c).await.map(|_| ()))?;
+    Ok(id)
+}
+
+pub async fn disagreements_of(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Vec<DisagreementRow>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT id, field, note, recorded_at FROM patient_disagreements WHERE patient_id = $1 ORDER BY recorded_at")
+        .bind(patient_id).fetch_all(c).await)?)
+}

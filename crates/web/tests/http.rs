@@ -891,6 +891,34 @@ mod record_parts {
             assert!(!page.body.contains("safeguarding lead first"), "reception never sees the alert's content");
             assert!(page.body.contains("Sam Lake – carer") && page.body.contains("may book"));
 
+            // Channel consent: SMS needs a mobile, so a landline-only record cannot switch SMS on.
+            let sms = api(&router, Method::PUT, &format!("{base}/contact-preferences"), Some(&desk),
+                Some(("application/json", r#"[{"channel":"sms","opted_in":true,"source":"patient, by phone"}]"#))).await;
+            assert_eq!(assert_problem(&sms, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"][0]["field"], "[0].opted_in");
+            let bad = api(&router, Method::PUT, &format!("{base}/contact-preferences"), Some(&desk),
+                Some(("application/json", r#"[{"channel":"pigeon","opted_in":true,"source":"x"},{"channel":"letter","opted_in":true,"source":" "}]"#))).await;
+            let fields: Vec<String> = assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"].as_array().unwrap()
+                .iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(fields, vec!["[0].channel", "[1].source"]);
+            let prefs = api(&router, Method::PUT, &format!("{base}/contact-preferences"), Some(&desk),
+                Some(("application/json", r#"[{"channel":"letter","opted_in":true,"source":"patient, at the desk"},{"channel":"sms","opted_in":false,"source":"patient, at the desk"}]"#))).await;
+            assert_eq!(prefs.status, StatusCode::NO_CONTENT, "{}", prefs.body);
+            let ident = api(&router, Method::POST, &format!("{base}/identifiers"), Some(&desk),
+                Some(("application/json", r#"{"system":"https://example.nhs.uk/Id/hospital-number","value":"H123456"}"#))).await;
+            assert_eq!(ident.status, StatusCode::CREATED, "{}", ident.body);
+            let not_uri = api(&router, Method::POST, &format!("{base}/identifiers"), Some(&desk),
+                Some(("application/json", r#"{"system":"hospital number","value":"H1"}"#))).await;
+            assert_problem(&not_uri, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            let note = api(&router, Method::POST, &format!("{base}/disagreements"), Some(&desk),
+                Some(("application/json", r#"{"field":"date_of_birth","note":"Patient says she was born on 7 June, not 6 June"}"#))).await;
+            assert_eq!(note.status, StatusCode::CREATED, "{}", note.body);
+            let whole = api(&router, Method::GET, &base, Some(&desk), None).await.json();
+            assert_eq!(whole["contact_preferences"][0]["channel"], "letter");
+            assert_eq!(whole["contact_preferences"][1]["opted_in"], false);
+            assert_eq!(whole["identifiers"][0]["value"], "H123456");
+            assert_eq!(whole["date_of_birth"], "1966-06-06", "a note of disagreement does not change the value");
+            assert!(whole["notes_of_disagreement"][0]["note"].as_str().unwrap().contains("7 June"));
+
             let need_id = as_desk["communication_needs"][0]["id"].as_str().unwrap();
             let removed = api(&router, Method::DELETE, &format!("{base}/needs/{need_id}"), Some(&desk), None).await;
             assert_eq!(removed.status, StatusCode::NO_CONTENT);

@@ -23,6 +23,39 @@ pub enum Alerts {
     Visible(Vec<AlertRow>),
 }
 
+/// Everything shown with a record beyond its demographics.
+pub(crate) struct RecordParts {
+    needs: Vec<NeedRow>,
+    related: Vec<RelatedPersonRow>,
+    alerts: Alerts,
+    contact_preferences: Vec<patient_store::ContactPreferenceRow>,
+    identifiers: Vec<patient_store::IdentifierRow>,
+    disagreements: Vec<patient_store::DisagreementRow>,
+}
+
+impl RecordParts {
+    pub(crate) fn into_record(
+        self,
+        row: PatientRow,
+        phones: Vec<patient_store::PhoneRow>,
+        resolved_from: Option<Uuid>,
+        break_glass: bool,
+    ) -> super::PatientRecord {
+        super::PatientRecord {
+            row,
+            phones,
+            resolved_from,
+            break_glass,
+            needs: self.needs,
+            related_people: self.related,
+            alerts: self.alerts,
+            contact_preferences: self.contact_preferences,
+            identifiers: self.identifiers,
+            disagreements: self.disagreements,
+        }
+    }
+}
+
 /// A related person as sent.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -255,12 +288,8 @@ impl App {
         Ok(id)
     }
 
-    /// The needs, related people and alerts shown with a record the actor has been allowed to open.
-    pub(crate) async fn record_parts(
-        &self,
-        ctx: &Ctx,
-        row: &PatientRow,
-    ) -> Result<(Vec<NeedRow>, Vec<RelatedPersonRow>, Alerts)> {
+    /// The parts shown with a record the actor has been allowed to open.
+    pub(crate) async fn record_parts(&self, ctx: &Ctx, row: &PatientRow) -> Result<RecordParts> {
         let who = actor(ctx)?;
         let needs = patient_store::needs_of(self.db(), row.id).await?;
         let related = patient_store::related_people_of(self.db(), row.id).await?;
@@ -279,7 +308,14 @@ impl App {
             (false, true) => Alerts::Visible(alerts),
             (false, false) => Alerts::Restricted,
         };
-        Ok((needs, related, alerts))
+        Ok(RecordParts {
+            needs,
+            related,
+            alerts,
+            contact_preferences: patient_store::contact_preferences_of(self.db(), row.id).await?,
+            identifiers: patient_store::identifiers_of(self.db(), row.id).await?,
+            disagreements: patient_store::disagreements_of(self.db(), row.id).await?,
+        })
     }
 }
 
@@ -290,5 +326,197 @@ pub fn category_code(c: ais::NeedCategory) -> &'static str {
         ais::NeedCategory::CommunicationProfessional => "communication_professional",
         ais::NeedCategory::CommunicationSupport => "communication_support",
         ais::NeedCategory::LongerAppointment => "longer_appointment",
+    }
+}
+
+/// Channels a patient can be reached on.
+pub const CHANNELS: [&str; 4] = ["sms", "email", "letter", "phone"];
+
+/// One channel's consent, as sent; the order of the list is the patient's order of preference.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactPreferenceInput {
+    /// sms, email, letter or phone.
+    pub channel: String,
+    pub opted_in: bool,
+    /// Where the choice came from, e.g. "patient, by phone".
+    pub source: String,
+}
+
+/// Fields a note of disagreement can be attached to.
+pub const DISAGREEABLE_FIELDS: [&str; 12] = [
+    "nhs_number",
+    "given_names",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "gender",
+    "address",
+    "phones",
+    "email",
+    "preferred_language",
+    "communication_needs",
+    "other",
+];
+
+impl App {
+    /// Record the patient's channel choices (opt in or out, with the source and date) in order of
+    /// preference. SMS needs a mobile number on the record; email needs an email address.
+    pub async fn set_contact_preferences(
+        &self,
+        ctx: &Ctx,
+        patient_id: Uuid,
+        prefs: &[ContactPreferenceInput],
+    ) -> Result<()> {
+        let (row, _) = self.resolve(patient_id).await?;
+        let grant = self.edit_access(ctx, &row, Action::EditPatient, "contact_preferences").await?;
+        let phones = patient_store::phones_of(self.db(), &[row.id]).await?;
+        let mut e = domain::validation::Errors::new();
+        let mut seen = Vec::new();
+        for (i, p) in prefs.iter().enumerate() {
+            let channel = p.channel.trim().to_lowercase();
+            if !CHANNELS.contains(&channel.as_str()) {
+                e.add(format!("[{i}].channel"), format!("Channel must be one of: {}", CHANNELS.join(", ")));
+                continue;
+            }
+            if seen.contains(&channel) {
+                e.add(format!("[{i}].channel"), format!("'{channel}' is listed twice"));
+            }
+            if p.opted_in && channel == "sms" && !phones.iter().any(|ph| ph.kind == "mobile") {
+                e.add(
+                    format!("[{i}].opted_in"),
+                    "Text messages need a mobile number. This record has no mobile, so SMS cannot be switched on",
+                );
+            }
+            if p.opted_in && channel == "email" && row.email.is_none() {
+                e.add(format!("[{i}].opted_in"), "Record an email address before switching email on");
+            }
+            if text(Some(&p.source), 200, "Source").ok().flatten().is_none() {
+                e.add(format!("[{i}].source"), "Say where this choice came from, for example 'patient, by phone'");
+            }
+            seen.push(channel);
+        }
+        e.finish()?;
+        let now = Ts(domain::time::now());
+        let rows: Vec<patient_store::ContactPreferenceRow> = prefs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| patient_store::ContactPreferenceRow {
+                channel: p.channel.trim().to_lowercase(),
+                opted_in: p.opted_in,
+                rank: i as i32 + 1,
+                changed_at: now,
+                source: p.source.trim().to_owned(),
+            })
+            .collect();
+        let show = |rs: &[patient_store::ContactPreferenceRow]| {
+            rs.iter()
+                .map(|r| format!("{} {}", r.channel, if r.opted_in { "yes" } else { "no" }))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let before = patient_store::contact_preferences_of(self.db(), row.id).await?;
+        let mut tx = self.db().begin().await?;
+        patient_store::set_contact_preferences(&mut tx, row.id, &rows).await?;
+        patient_store::record_history(
+            &mut tx,
+            row.id,
+            "contact_preferences",
+            Some(&show(&before)),
+            Some(&show(&rows)),
+            ctx.actor_id(),
+            ctx.operation_id,
+            now,
+            None,
+        )
+        .await?;
+        grant.named("set_contact_preferences").record(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Add another identifier (another system's number for the patient), named by a system URI.
+    pub async fn add_identifier(&self, ctx: &Ctx, patient_id: Uuid, system: &str, value: &str) -> Result<Uuid> {
+        let (row, _) = self.resolve(patient_id).await?;
+        let grant = self.edit_access(ctx, &row, Action::EditPatient, "patient_identifier").await?;
+        let mut e = domain::validation::Errors::new();
+        let system = system.trim();
+        let uri_like = (system.starts_with("https://") || system.starts_with("http://") || system.starts_with("urn:"))
+            && system.len() <= 200
+            && !system.chars().any(char::is_whitespace);
+        if !uri_like {
+            e.add("system", "The system must be a URI, for example https://fhir.nhs.uk/Id/local-patient-identifier");
+        }
+        if system == "https://fhir.nhs.uk/Id/nhs-number" {
+            e.add("system", "Record the NHS number in the nhs_number field");
+        }
+        let value = e.check(
+            "value",
+            text(Some(value), 100, "Value").and_then(|v| v.ok_or_else(|| "Enter the identifier".to_owned())),
+        );
+        e.finish()?;
+        let mut tx = self.db().begin().await?;
+        let id =
+            match patient_store::add_identifier(&mut tx, row.id, system, value.as_deref().unwrap_or_default()).await {
+                Ok(id) => id,
+                Err(err) if err.is_unique_violation() => {
+                    return Err(AppError::Conflict { message: "Another patient already has this identifier".into() });
+                }
+                Err(err) => return Err(err.into()),
+            };
+        let now = Ts(domain::time::now());
+        patient_store::record_history(
+            &mut tx,
+            row.id,
+            "identifiers",
+            None,
+            Some(&format!("{system}|{}", value.unwrap_or_default())),
+            ctx.actor_id(),
+            ctx.operation_id,
+            now,
+            None,
+        )
+        .await?;
+        grant.named("add_identifier").record(&mut tx).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Attach the patient's note of disagreement to a recorded value (the value itself stays).
+    pub async fn add_disagreement(&self, ctx: &Ctx, patient_id: Uuid, field: &str, note: &str) -> Result<Uuid> {
+        let (row, _) = self.resolve(patient_id).await?;
+        let grant = self.edit_access(ctx, &row, Action::EditPatient, "note_of_disagreement").await?;
+        let mut e = domain::validation::Errors::new();
+        let field = field.trim().to_lowercase();
+        if !DISAGREEABLE_FIELDS.contains(&field.as_str()) {
+            e.add("field", format!("Field must be one of: {}", DISAGREEABLE_FIELDS.join(", ")));
+        }
+        let note = e.check(
+            "note",
+            text(Some(note), 2000, "Note")
+                .and_then(|v| v.ok_or_else(|| "Enter what the patient disagrees with and why".to_owned())),
+        );
+        e.finish()?;
+        let now = Ts(domain::time::now());
+        let mut tx = self.db().begin().await?;
+        let id =
+            patient_store::add_disagreement(&mut tx, row.id, &field, &note.unwrap_or_default(), ctx.actor_id(), now)
+                .await?;
+        patient_store::record_history(
+            &mut tx,
+            row.id,
+            "note_of_disagreement",
+            None,
+            Some(&field),
+            ctx.actor_id(),
+            ctx.operation_id,
+            now,
+            None,
+        )
+        .await?;
+        grant.named("add_disagreement").record(&mut tx).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 }

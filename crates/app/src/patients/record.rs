@@ -34,6 +34,9 @@ pub struct PatientRecord {
     pub needs: Vec<store::patients::NeedRow>,
     pub related_people: Vec<store::patients::RelatedPersonRow>,
     pub alerts: super::parts::Alerts,
+    pub contact_preferences: Vec<store::patients::ContactPreferenceRow>,
+    pub identifiers: Vec<store::patients::IdentifierRow>,
+    pub disagreements: Vec<store::patients::DisagreementRow>,
 }
 
 #[derive(Debug, Clone)]
@@ -290,12 +293,12 @@ impl App {
         };
         let grant = self.authorize(ctx, access).await?;
         let break_glass = grant.decision.is_break_glass();
-        let (needs, related_people, alerts) = self.record_parts(ctx, &row).await?;
+        let parts = self.record_parts(ctx, &row).await?;
         let mut tx = self.db().begin().await?;
         let phones = patient_store::phones_of(&mut tx, &[row.id]).await?;
         grant.record(&mut tx).await?;
         tx.commit().await?;
-        Ok(PatientRecord { row, phones, resolved_from, break_glass, needs, related_people, alerts })
+        Ok(parts.into_record(row, phones, resolved_from, break_glass))
     }
 
     /// Follow merges to the live record; `NotFound` for an unknown id.
@@ -395,16 +398,8 @@ impl App {
         grant.named("edit_patient").record(&mut tx).await?;
         tx.commit().await?;
         let row = patient_store::by_id(self.db(), current.id).await?.ok_or(AppError::NotFound { what: "patient" })?;
-        let (needs, related_people, alerts) = self.record_parts(ctx, &row).await?;
-        Ok(PatientRecord {
-            row,
-            phones: new_phones,
-            resolved_from: None,
-            break_glass: false,
-            needs,
-            related_people,
-            alerts,
-        })
+        let parts = self.record_parts(ctx, &row).await?;
+        Ok(parts.into_record(row, new_phones, None, false))
     }
 }
 
@@ -545,7 +540,7 @@ impl App {
             patient_id: Some(row.id),
         };
         let grant = self.authorize(ctx, access).await?;
-        let (needs, related_people, alerts) = self.record_parts(ctx, &row).await?;
+        let parts = self.record_parts(ctx, &row).await?;
         let mut tx = self.db().begin().await?;
         let phones = patient_store::phones_of(&mut tx, &[row.id]).await?;
         let rows = patient_store::history(&mut tx, row.id).await?;
@@ -563,8 +558,7 @@ impl App {
                 reason: h.reason,
             })
             .collect();
-        let record =
-            PatientRecord { row, phones, resolved_from: None, break_glass: false, needs, related_people, alerts };
+        let record = parts.into_record(row, phones, None, false);
         Ok((record, entries))
     }
 }

@@ -56,6 +56,9 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(patients::add_related_person))
         .routes(routes!(patients::add_alert))
         .routes(routes!(patients::merge))
+        .routes(routes!(patients::set_contact_preferences))
+        .routes(routes!(patients::add_identifier))
+        .routes(routes!(patients::add_disagreement))
         .split_for_parts()
 }
 

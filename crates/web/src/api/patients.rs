@@ -6,7 +6,7 @@ use crate::auth::ApiCaller;
 use crate::errors::ApiError;
 use app::AppError;
 use app::patients::PatientRecord;
-use app::patients::parts::{Alerts, RelatedPersonInput};
+use app::patients::parts::{Alerts, ContactPreferenceInput, RelatedPersonInput};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -73,6 +73,33 @@ pub struct PatientView {
     /// `none`, `restricted` (the caller may not read them) or `visible` (then listed in `alerts`).
     pub restricted_alerts: String,
     pub alerts: Vec<AlertView>,
+    /// Channel consent in the patient's order of preference.
+    pub contact_preferences: Vec<ContactPreferenceView>,
+    /// Other systems' identifiers for the patient.
+    pub identifiers: Vec<IdentifierView>,
+    pub notes_of_disagreement: Vec<DisagreementView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactPreferenceView {
+    pub channel: String,
+    pub opted_in: bool,
+    pub rank: i32,
+    pub source: String,
+    pub changed_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IdentifierView {
+    pub system: String,
+    pub value: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DisagreementView {
+    pub field: String,
+    pub note: String,
+    pub recorded_at: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -164,6 +191,28 @@ impl From<PatientRecord> for PatientView {
                     .collect(),
             ),
         };
+        let contact_preferences = r
+            .contact_preferences
+            .iter()
+            .map(|c| ContactPreferenceView {
+                channel: c.channel.clone(),
+                opted_in: c.opted_in,
+                rank: c.rank,
+                source: c.source.clone(),
+                changed_at: c.changed_at.0.to_string(),
+            })
+            .collect();
+        let identifiers =
+            r.identifiers.iter().map(|i| IdentifierView { system: i.system.clone(), value: i.value.clone() }).collect();
+        let notes_of_disagreement = r
+            .disagreements
+            .iter()
+            .map(|d| DisagreementView {
+                field: d.field.clone(),
+                note: d.note.clone(),
+                recorded_at: d.recorded_at.0.to_string(),
+            })
+            .collect();
         let p = r.row;
         let age = p
             .date_of_birth
@@ -221,6 +270,9 @@ impl From<PatientRecord> for PatientView {
             related_people,
             restricted_alerts: restricted_alerts.to_owned(),
             alerts,
+            contact_preferences,
+            identifiers,
+            notes_of_disagreement,
         }
     }
 }
@@ -520,4 +572,63 @@ pub async fn merge(
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(with_etag(record.into(), StatusCode::OK))
+}
+
+/// Set the patient's channel choices, in order of preference (replaces the previous list).
+#[utoipa::path(put, path = "/api/v1/patients/{id}/contact-preferences", tag = "patients", params(("id" = Uuid, Path)),
+    request_body = Vec<ContactPreferenceInput>,
+    responses((status = 204), (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn set_contact_preferences(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<Vec<ContactPreferenceInput>>,
+) -> Result<StatusCode, ApiError> {
+    state.app.set_contact_preferences(&caller.ctx, id, &body).await.map_err(|e| caller.fail(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifierInput {
+    /// A URI naming the issuing system.
+    pub system: String,
+    pub value: String,
+}
+
+/// Add another system's identifier for the patient.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/identifiers", tag = "patients", params(("id" = Uuid, Path)), request_body = IdentifierInput,
+    responses((status = 201, body = Created), (status = 409, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn add_identifier(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<IdentifierInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let created =
+        state.app.add_identifier(&caller.ctx, id, &body.system, &body.value).await.map_err(|e| caller.fail(e))?;
+    Ok((StatusCode::CREATED, Json(Created { id: created })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisagreementInput {
+    /// The field the patient disagrees with (e.g. date_of_birth, address, other).
+    pub field: String,
+    pub note: String,
+}
+
+/// Attach the patient's note of disagreement to a recorded value. The value itself is not changed.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/disagreements", tag = "patients", params(("id" = Uuid, Path)), request_body = DisagreementInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn add_disagreement(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<DisagreementInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let created =
+        state.app.add_disagreement(&caller.ctx, id, &body.field, &body.note).await.map_err(|e| caller.fail(e))?;
+    Ok((StatusCode::CREATED, Json(Created { id: created })))
 }

@@ -538,6 +538,20 @@ fn record_page(staff: &Staff, r: PatientRecord, flash: Option<String>) -> Record
     if let Some(t) = &p.contact_times {
         contact.push(("Best times to contact", t.clone()));
     }
+    if !r.contact_preferences.is_empty() {
+        let prefs: Vec<String> = r
+            .contact_preferences
+            .iter()
+            .map(|c| format!("{}: {}", channel_label(&c.channel), if c.opted_in { "yes" } else { "no (opted out)" }))
+            .collect();
+        contact.push(("How to contact, in order", prefs.join("; ")));
+    }
+    for i in &r.identifiers {
+        details.push(("Other identifier", format!("{} ({})", i.value, i.system)));
+    }
+    for d in &r.disagreements {
+        details.push(("Patient disagrees", format!("{}: {}", field_label(&d.field), d.note)));
+    }
     RecordPage {
         shell: Shell::staff(&format!("{} {}", p.given_names, p.family_name), staff),
         banner,
@@ -777,6 +791,16 @@ pub async fn edit(
     }
 }
 
+fn channel_label(c: &str) -> &'static str {
+    match c {
+        "sms" => "Text message",
+        "email" => "Email",
+        "letter" => "Letter",
+        "phone" => "Phone call",
+        _ => "Other",
+    }
+}
+
 /// How a recorded field is named to people.
 fn field_label(field: &str) -> String {
     match field {
@@ -799,6 +823,11 @@ fn field_label(field: &str) -> String {
         "related_people" => "Carers and other people",
         "restricted_alerts" => "Restricted alerts",
         "merge" => "Merged records",
+        "contact_preferences" => "How to contact",
+        "identifiers" => "Other identifiers",
+        "note_of_disagreement" => "Note of disagreement",
+        "address" => "Address",
+        "gender" => "Gender",
         other => return other.replace('_', " "),
     }
     .to_owned()
