@@ -919,10 +919,28 @@ mod record_parts {
             assert_eq!(whole["date_of_birth"], "1966-06-06", "a note of disagreement does not change the value");
             assert!(whole["notes_of_disagreement"][0]["note"].as_str().unwrap().contains("7 June"));
 
+            // The same through the pages.
+            let pcsrf = browser.get(&format!("/staff/patients/{id}/needs")).await.csrf();
+            let none = browser.post_form(&format!("/staff/patients/{id}/needs"), &[("csrf_token", &pcsrf), ("code", "")]).await;
+            assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(none.body.contains("Choose a need"));
+            let added = browser.post_form(&format!("/staff/patients/{id}/needs"), &[("csrf_token", &pcsrf), ("code", "957331000000109"), ("detail", "")]).await;
+            assert_eq!(added.status, StatusCode::SEE_OTHER);
+            assert!(browser.get(&format!("/staff/patients/{id}")).await.body.contains("Requires large print, 20 point or more"));
+            let proxy = browser.post_form(&format!("/staff/patients/{id}/related-people"), &[("csrf_token", &pcsrf), ("name", "Jo Lake"),
+                ("relationship", "proxy"), ("may_book", "yes"), ("consent_source", "")]).await;
+            assert_eq!(proxy.status, StatusCode::UNPROCESSABLE_ENTITY, "a proxy needs the patient's consent");
+            assert!(proxy.body.contains("Record how the patient agreed"));
+            let ok = browser.post_form(&format!("/staff/patients/{id}/related-people"), &[("csrf_token", &pcsrf), ("name", "Jo Lake"),
+                ("relationship", "proxy"), ("may_book", "yes"), ("consent_source", "patient, in writing")]).await;
+            assert_eq!(ok.status, StatusCode::SEE_OTHER);
+            assert_eq!(browser.get(&format!("/staff/patients/{id}/alerts")).await.status, StatusCode::FORBIDDEN, "reception cannot add alerts");
+
             let need_id = as_desk["communication_needs"][0]["id"].as_str().unwrap();
             let removed = api(&router, Method::DELETE, &format!("{base}/needs/{need_id}"), Some(&desk), None).await;
             assert_eq!(removed.status, StatusCode::NO_CONTENT);
-            assert_eq!(api(&router, Method::GET, &base, Some(&desk), None).await.json()["communication_needs"], json!([]));
+            let left = api(&router, Method::GET, &base, Some(&desk), None).await.json();
+            assert_eq!(left["communication_needs"].as_array().unwrap().len(), 1, "only the large-print need is left");
             let history = store::patients::history(app.db(), uuid::Uuid::parse_str(&id).unwrap()).await.unwrap();
             assert!(history.iter().any(|h| h.field == "restricted_alerts" && h.new_value.as_deref() == Some("alert added")), "history never holds alert text");
             assert!(history.iter().any(|h| h.field == "communication_needs" && h.old_value.is_some() && h.new_value.is_none()));

@@ -340,6 +340,7 @@ struct RecordPage {
     can_edit: bool,
     can_see_history: bool,
     can_merge: bool,
+    can_add_alert: bool,
     related: Vec<(String, String)>,
     alerts: Vec<(String, String)>,
 }
@@ -589,6 +590,7 @@ fn record_page(staff: &Staff, r: PatientRecord, flash: Option<String>) -> Record
         can_edit: role_may(role, Action::EditPatient),
         can_see_history: role_may(role, Action::ViewPatientHistory),
         can_merge: role_may(role, Action::MergePatients),
+        can_add_alert: role_may(role, Action::EditRestrictedAlerts),
     }
 }
 
@@ -1070,6 +1072,280 @@ pub async fn merge(
             set_flash(&staff, &message).await;
             see_other(&format!("/staff/patients/{id}"))
         }
+        Err(e) => PageError(e, staff.op()).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/needs.html")]
+struct NeedsPage {
+    shell: Shell,
+    csrf: String,
+    banner: Banner,
+    id: Uuid,
+    flash: Option<String>,
+    current: Vec<(Uuid, String, Option<String>)>,
+    catalogue: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
+}
+
+fn needs_catalogue() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    use domain::patients::ais::{CATALOGUE, NeedCategory};
+    [
+        NeedCategory::CommunicationProfessional,
+        NeedCategory::CommunicationSupport,
+        NeedCategory::ContactMethod,
+        NeedCategory::InformationFormat,
+        NeedCategory::LongerAppointment,
+    ]
+    .into_iter()
+    .map(|c| (c.label(), CATALOGUE.iter().filter(|k| k.category == c).map(|k| (k.code, k.label)).collect()))
+    .collect()
+}
+
+async fn needs_page(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Response {
+    let glass = break_glass_reason(staff, id).await;
+    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
+        Ok(r) => {
+            let current = r
+                .needs
+                .iter()
+                .map(|n| {
+                    let label = domain::patients::ais::need(&n.code)
+                        .map(|k| k.label.to_owned())
+                        .unwrap_or_else(|_| n.code.clone());
+                    (n.id, label, n.detail.clone())
+                })
+                .collect();
+            let flash = take_flash(staff).await;
+            render(
+                &NeedsPage {
+                    shell: Shell::staff("Communication and information needs", staff).with_errors(errors),
+                    csrf: staff.csrf.clone(),
+                    banner: Banner::of(&r),
+                    id: r.row.id,
+                    flash,
+                    current,
+                    catalogue: needs_catalogue(),
+                },
+                status,
+            )
+        }
+        Err(e) => view_error(staff, id, e),
+    }
+}
+
+pub async fn needs(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    needs_page(&state, &staff, id, vec![], StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct NeedForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    detail: String,
+}
+
+pub async fn add_need(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<NeedForm>,
+) -> Response {
+    if f.code.trim().is_empty() {
+        return needs_page(
+            &state,
+            &staff,
+            id,
+            vec![FieldError::new("code", "Choose a need")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    match state.app.add_need(&staff.ctx, id, &f.code, opt(&f.detail).as_deref()).await {
+        Ok(_) => {
+            set_flash(&staff, "The need has been recorded.").await;
+            see_other(&format!("/staff/patients/{id}/needs"))
+        }
+        Err(AppError::Invalid(inv)) => needs_page(&state, &staff, id, inv.0, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(AppError::Conflict { message }) => {
+            set_flash(&staff, &message).await;
+            see_other(&format!("/staff/patients/{id}/needs"))
+        }
+        Err(e) => PageError(e, staff.op()).into_response(),
+    }
+}
+
+pub async fn remove_need(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, need_id)): Path<(Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Response {
+    match state.app.remove_need(&staff.ctx, id, need_id).await {
+        Ok(()) => {
+            set_flash(&staff, "The need has been removed. It stays in the history.").await;
+            see_other(&format!("/staff/patients/{id}/needs"))
+        }
+        Err(e) => PageError(e, staff.op()).into_response(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RelatedForm {
+    name: String,
+    relationship: String,
+    phone: String,
+    email: String,
+    may_book: Option<String>,
+    may_receive_messages: Option<String>,
+    consent_source: String,
+}
+
+const RELATIONSHIP_LABELS: [(&str, &str); 6] = [
+    ("carer", "Carer"),
+    ("next_of_kin", "Next of kin"),
+    ("parent", "Parent"),
+    ("guardian", "Guardian"),
+    ("proxy", "Proxy (acts for the patient)"),
+    ("other", "Other"),
+];
+
+#[derive(Template)]
+#[template(path = "staff/patients/related_new.html")]
+struct RelatedPage {
+    shell: Shell,
+    csrf: String,
+    banner: Banner,
+    id: Uuid,
+    form: RelatedForm,
+    relationships: [(&'static str, &'static str); 6],
+}
+
+async fn related_page(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    form: RelatedForm,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Response {
+    let glass = break_glass_reason(staff, id).await;
+    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
+        Ok(r) => render(
+            &RelatedPage {
+                shell: Shell::staff("Add a carer or other person", staff).with_errors(errors),
+                csrf: staff.csrf.clone(),
+                banner: Banner::of(&r),
+                id: r.row.id,
+                form,
+                relationships: RELATIONSHIP_LABELS,
+            },
+            status,
+        ),
+        Err(e) => view_error(staff, id, e),
+    }
+}
+
+pub async fn related_form(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    related_page(&state, &staff, id, RelatedForm::default(), vec![], StatusCode::OK).await
+}
+
+pub async fn add_related(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<RelatedForm>,
+) -> Response {
+    let input = app::patients::parts::RelatedPersonInput {
+        name: f.name.clone(),
+        relationship: f.relationship.clone(),
+        phone: opt(&f.phone),
+        email: opt(&f.email),
+        may_book: f.may_book.is_some(),
+        may_receive_messages: f.may_receive_messages.is_some(),
+        consent_source: opt(&f.consent_source),
+        valid_from: None,
+        valid_to: None,
+    };
+    match state.app.add_related_person(&staff.ctx, id, &input).await {
+        Ok(_) => {
+            set_flash(&staff, "The person has been added.").await;
+            see_other(&format!("/staff/patients/{id}"))
+        }
+        Err(AppError::Invalid(inv)) => {
+            related_page(&state, &staff, id, f, inv.0, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => PageError(e, staff.op()).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients/alert_new.html")]
+struct AlertPage {
+    shell: Shell,
+    csrf: String,
+    banner: Banner,
+    id: Uuid,
+    text: String,
+}
+
+#[derive(Deserialize)]
+pub struct AlertForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn alert_form(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    if !role_may(staff.actor.role, Action::EditRestrictedAlerts) {
+        return PageError(AppError::forbidden("role does not permit this action"), staff.op()).into_response();
+    }
+    let glass = break_glass_reason(&staff, id).await;
+    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
+        Ok(r) => ok(&AlertPage {
+            shell: Shell::staff("Add a restricted alert", &staff),
+            csrf: staff.csrf.clone(),
+            banner: Banner::of(&r),
+            id: r.row.id,
+            text: String::new(),
+        }),
+        Err(e) => view_error(&staff, id, e),
+    }
+}
+
+pub async fn add_alert(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<AlertForm>,
+) -> Response {
+    match state.app.add_alert(&staff.ctx, id, &f.kind, &f.text).await {
+        Ok(_) => {
+            set_flash(&staff, "The alert has been added.").await;
+            see_other(&format!("/staff/patients/{id}"))
+        }
+        Err(AppError::Invalid(inv)) => match state.app.view_patient(&staff.ctx, id, None, None).await {
+            Ok(r) => render(
+                &AlertPage {
+                    shell: Shell::staff("Add a restricted alert", &staff).with_errors(inv.0),
+                    csrf: staff.csrf.clone(),
+                    banner: Banner::of(&r),
+                    id: r.row.id,
+                    text: f.text,
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(e) => view_error(&staff, id, e),
+        },
         Err(e) => PageError(e, staff.op()).into_response(),
     }
 }
