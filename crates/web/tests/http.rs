@@ -807,8 +807,10 @@ mod patient_pages {
             let id = id_from(done.location());
             let token = token_for(&app, "reception").await;
             let patch = api(&router, Method::PATCH, &format!("/api/v1/patients/{id}"), Some(&token),
-                Some(("application/json", r#"{"registration_status":"deregistered"}"#))).await;
+                Some(("application/json", r#"{"registration_status":"deregistered","deregistered_reason":"Moved to Leeds"}"#))).await;
             assert_eq!(patch.status, StatusCode::OK, "{}", patch.body);
+            assert_eq!(patch.json()["deregistered_on"], app::patients::today().to_string(), "the date defaults to today");
+            assert_eq!(patch.json()["deregistered_reason"], "Moved to Leeds");
 
             let mut doctor = Client::new(&router);
             let dcsrf = doctor.signed_in("clinician").await;

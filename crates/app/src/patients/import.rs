@@ -85,6 +85,8 @@ fn input_from(record: &csv::StringRecord, index: &HashMap<&'static str, usize>) 
         gender: get("gender"),
         date_of_death: get("date_of_death"),
         registration_status: get("registration_status"),
+        deregistered_on: None,
+        deregistered_reason: None,
         address_lines: ["address_line_1", "address_line_2", "address_line_3"].iter().filter_map(|c| get(c)).collect(),
         town: get("town"),
         postcode: get("postcode"),

@@ -79,8 +79,12 @@ fn row_from(d: &PatientDetails, id: Uuid, organisation_id: Uuid, now: Ts, existi
         gender: d.gender.as_str().to_owned(),
         date_of_death: d.date_of_death.map(|x| x.to_string()),
         registration_status: d.registration_status.as_str().to_owned(),
-        deregistered_on: existing.and_then(|e| e.deregistered_on.clone()),
-        deregistered_reason: existing.and_then(|e| e.deregistered_reason.clone()),
+        // A patient already deregistered keeps the date they left unless a new one is given.
+        deregistered_on: match (d.deregistered_on, existing.and_then(|e| e.deregistered_on.clone())) {
+            (Some(_), Some(kept)) if existing.is_some_and(|e| e.registration_status == "deregistered") => Some(kept),
+            (new, _) => new.map(|x| x.to_string()),
+        },
+        deregistered_reason: d.deregistered_reason.clone(),
         address_lines: d.address_lines.join("\n"),
         town: d.town.clone(),
         postcode: d.postcode.as_ref().map(|p| p.to_string()),
@@ -423,6 +427,8 @@ fn changed_fields(a: &PatientRow, b: &PatientRow) -> Vec<(&'static str, Option<S
     cmp("gender", Some(&a.gender), Some(&b.gender));
     cmp("date_of_death", a.date_of_death.as_deref(), b.date_of_death.as_deref());
     cmp("registration_status", Some(&a.registration_status), Some(&b.registration_status));
+    cmp("deregistered_on", a.deregistered_on.as_deref(), b.deregistered_on.as_deref());
+    cmp("deregistered_reason", a.deregistered_reason.as_deref(), b.deregistered_reason.as_deref());
     cmp("address_lines", Some(&a.address_lines), Some(&b.address_lines));
     cmp("town", a.town.as_deref(), b.town.as_deref());
     cmp("postcode", a.postcode.as_deref(), b.postcode.as_deref());
@@ -450,6 +456,8 @@ pub fn input_of(row: &PatientRow, phones: &[PhoneRow]) -> PatientInput {
         gender: Some(row.gender.clone()),
         date_of_death: row.date_of_death.clone(),
         registration_status: Some(row.registration_status.clone()),
+        deregistered_on: row.deregistered_on.clone(),
+        deregistered_reason: row.deregistered_reason.clone(),
         address_lines: row.address_lines.lines().map(str::to_owned).collect(),
         town: row.town.clone(),
         postcode: row.postcode.clone().or_else(|| row.postcode_abroad.clone()),

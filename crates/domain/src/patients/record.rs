@@ -129,6 +129,12 @@ pub struct PatientInput {
     pub date_of_death: Option<String>,
     #[serde(default)]
     pub registration_status: Option<String>,
+    /// When the patient left the list (deregistered); today when left out.
+    #[serde(default)]
+    pub deregistered_on: Option<String>,
+    /// Why the patient left the list, e.g. "moved away".
+    #[serde(default)]
+    pub deregistered_reason: Option<String>,
     #[serde(default)]
     pub address_lines: Vec<String>,
     #[serde(default)]
@@ -175,6 +181,8 @@ pub struct PatientDetails {
     pub gender: Gender,
     pub date_of_death: Option<Date>,
     pub registration_status: RegistrationStatus,
+    pub deregistered_on: Option<Date>,
+    pub deregistered_reason: Option<String>,
     pub address_lines: Vec<String>,
     pub town: Option<String>,
     pub postcode: Option<Postcode>,
@@ -312,6 +320,27 @@ impl PatientInput {
         } else if registration_status == Some(RegistrationStatus::Deceased) {
             e.add("date_of_death", "Enter the date of death for a patient recorded as deceased");
         }
+        let deregistered = registration_status == Some(RegistrationStatus::Deregistered);
+        let deregistered_on = match self.deregistered_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            _ if !deregistered => None,
+            Some(raw) => match parse_date(raw) {
+                Some(d) if d <= today => Some(d),
+                Some(_) => {
+                    e.add("deregistered_on", "The date the patient left must be today or in the past");
+                    None
+                }
+                None => {
+                    e.add("deregistered_on", "Enter a real date");
+                    None
+                }
+            },
+            None => Some(today),
+        };
+        let deregistered_reason = if deregistered {
+            e.check("deregistered_reason", text(self.deregistered_reason.as_deref(), 200, "Reason")).flatten()
+        } else {
+            None
+        };
         if self.address_lines.len() > 5 {
             e.add("address_lines", "Use at most 5 address lines");
         }
@@ -379,6 +408,8 @@ impl PatientInput {
             gender: gender.expect("checked"),
             date_of_death,
             registration_status: registration_status.expect("checked"),
+            deregistered_on,
+            deregistered_reason,
             address_lines,
             town,
             postcode,

@@ -55,6 +55,8 @@ pub struct PatientView {
     pub gender: String,
     pub date_of_death: Option<String>,
     pub registration_status: String,
+    pub deregistered_on: Option<String>,
+    pub deregistered_reason: Option<String>,
     pub address: AddressView,
     pub phones: Vec<PhoneView>,
     pub email: Option<String>,
@@ -242,6 +244,8 @@ impl From<PatientRecord> for PatientView {
             gender: p.gender,
             date_of_death: p.date_of_death,
             registration_status: p.registration_status,
+            deregistered_on: p.deregistered_on,
+            deregistered_reason: p.deregistered_reason,
             address: AddressView {
                 lines: p.address_lines.lines().map(str::to_owned).collect(),
                 town: p.town,

@@ -517,7 +517,19 @@ fn record_page(staff: &Staff, r: PatientRecord, flash: Option<String>) -> Record
     if let Some(d) = &p.date_of_death {
         details.push(("Date of death", uk_date(d, true)));
     }
-    details.push(("Registration", status_label(&p.registration_status).to_owned()));
+    details.push((
+        "Registration",
+        match (&p.deregistered_on, &p.deregistered_reason) {
+            (Some(on), reason) if p.registration_status == "deregistered" => {
+                format!(
+                    "Deregistered on {}{}",
+                    uk_date(on, true),
+                    reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                )
+            }
+            _ => status_label(&p.registration_status).to_owned(),
+        },
+    ));
     let mut address: Vec<String> = p.address_lines.lines().map(str::to_owned).collect();
     address.extend(p.town.clone());
     address.extend(p.postcode.clone().or_else(|| p.postcode_abroad.clone()));
