@@ -1,8 +1,10 @@
 // The patient pages, as the people at the practice use them: the receptionist finds patients (typos and
-// accents forgiven, nothing about the patient in the address bar), registers one (mistakes explained,
-// nothing lost, a likely duplicate questioned), changes details with a reason that the clinician later sees
-// in the history; a keyboard-only search; and a clinician breaking the glass on a deregistered patient's
-// record, with the reason reaching the Caldicott guardian. Every page visited is checked with axe-core.
+// accents forgiven, nothing about the patient in the address bar, Back from a record returns to the
+// results), registers one (mistakes explained, nothing lost, a likely duplicate questioned, a clashing NHS
+// number refused), changes details with a reason that the clinician later sees in the history; babies' ages
+// in weeks and months; a keyboard-only search; and a clinician breaking the glass on a deregistered patient's
+// record, the reason covering that record for a while and reaching the Caldicott guardian. Every page
+// visited is checked with axe-core.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +28,8 @@ after(async () => {
 });
 
 const RECORD_PATH = /^\/staff\/patients\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** Where the results of the session's last search are shown (the search form posts, then redirects here). */
+const RESULTS_PATH = '/staff/patients/results';
 
 /**
  * Do something that loads a new page (click, Enter) and wait until that page has loaded. Resolves with the
@@ -56,9 +60,14 @@ function eventually(page, predicate, arg) {
   return page.waitForFunction(predicate, arg, { timeout: 3_000 }).then(() => true, () => false);
 }
 
+/** The page number in the address (`?page=N`), 1 when there is none. */
+function pageNumberOf(page) {
+  return Number(new URL(page.url()).searchParams.get('page') ?? 1);
+}
+
 /** Search from the "Find a patient" form as a mouse user would; stays on the page if already there. */
 async function search(page, q) {
-  if (!['/staff/patients', '/staff/patients/search'].includes(pathOf(page))) {
+  if (!['/staff/patients', '/staff/patients/search', RESULTS_PATH].includes(pathOf(page))) {
     await page.goto(url('/staff/patients'));
   }
   await page.locator('#q').fill(q);
@@ -117,12 +126,32 @@ async function notice(page) {
   return (await status.count()) ? (await status.first().innerText()).trim() : '';
 }
 
+/** The gender radio with this value (the first one, Female, has the id "gender"; the others "gender-VALUE"). */
+function genderRadio(page, value) {
+  return page.locator(`input[type="radio"][name="gender"][value="${value}"]`);
+}
+
 /** Fill the register / change-details form. Keys are field ids; `gender` is the radio value. */
 async function fillPatientForm(page, fields) {
   for (const [field, value] of Object.entries(fields)) {
-    if (field === 'gender') await page.locator(`#gender-${value}`).check();
+    if (field === 'gender') await genderRadio(page, value).check();
     else await page.locator(`#${field}`).fill(value);
   }
+}
+
+/** Check the register form holds these fields (as given to fillPatientForm). */
+async function assertFormHolds(page, fields, when) {
+  for (const [field, value] of Object.entries(fields)) {
+    if (field === 'gender') assert.ok(await genderRadio(page, value).isChecked(), `${when}: the gender "${value}" should be kept`);
+    else assert.equal(await page.locator(`#${field}`).inputValue(), value, `${when}: #${field} should keep "${value}"`);
+  }
+}
+
+/** A date `days` days before today, as dd/mm/yyyy (the form's format). */
+function daysAgo(days) {
+  const d = new Date(Date.now() - days * 86_400_000);
+  const two = (n) => String(n).padStart(2, '0');
+  return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
 }
 
 /** "30/04/1990" → "30 April 1990", as the record page writes dates. */
@@ -208,11 +237,13 @@ test('the receptionist finds patients by a misspelt name and without accents, an
     assert.equal(await page.locator('#results').count(), 0, 'no results before searching');
     await assertNoAxeViolations(page, 'find a patient');
 
-    // "smth": one letter missing from Smith.
+    // "smth": one letter missing from Smith. Posted (so not in the address), then shown at a plain address.
     let response = await search(page, 'smth');
     assert.equal(response.status(), 200);
-    assert.equal(response.request().method(), 'POST', 'the search should be posted, not put in the address');
-    assert.equal(pathOf(page), '/staff/patients/search');
+    assert.equal(response.request().redirectedFrom()?.method(), 'POST', 'the search should be posted, not put in the address');
+    assert.equal(response.request().redirectedFrom()?.url(), url('/staff/patients/search'));
+    assert.equal(response.request().method(), 'GET', 'the results should be shown by a GET after the post');
+    assert.equal(pathOf(page), RESULTS_PATH);
     assertQueryNotInUrl(page, 'smth');
     assert.equal(await page.locator('#q').inputValue(), 'smth', 'the search box should keep what was typed, to refine it');
     const found = (await page.locator('h2#results').innerText()).trim();
@@ -227,23 +258,43 @@ test('the receptionist finds patients by a misspelt name and without accents, an
     }
     await assertNoAxeViolations(page, 'results for "smth"');
 
-    // More than one page: the next page is posted too, so the search text still stays out of the address.
+    // More than one page: plain links that carry only the page number, so the search text stays out of the
+    // address; the search box still holds it.
     if (total > rows.length) {
+      const pages = page.getByRole('navigation', { name: 'Results pages' });
+      assert.match(await pages.innerText(), /Page 1 of \d+/);
+      assert.equal(await pages.getByRole('button').count(), 0, 'pagination should be links, not form buttons');
+      assert.equal(await pages.getByRole('link', { name: 'Previous page', exact: true }).count(), 0, 'no "Previous page" on page 1');
       const firstPage = rows.map((r) => r.href);
-      response = await clickAndLoad(page, 'button', 'Next page');
+      response = await loadsPage(page, () => pages.getByRole('link', { name: 'Next page', exact: true }).click());
       assert.equal(response.status(), 200);
+      assert.equal(response.request().method(), 'GET');
+      assert.equal(pathOf(page), RESULTS_PATH);
+      assert.equal(pageNumberOf(page), 2);
       assertQueryNotInUrl(page, 'smth');
-      assert.match(await page.getByRole('navigation', { name: 'Results pages' }).innerText(), /Page 2 of \d+/);
+      assert.equal(await page.locator('#q').inputValue(), 'smth', 'the search box should still hold the search on page 2');
+      assert.match(await pages.innerText(), /Page 2 of \d+/);
+      assert.equal((await page.locator('h2#results').innerText()).trim(), found, 'page 2 is of the same search');
       rows = await resultRows(page);
       assert.ok(rows.length > 0, 'the second page should have rows');
       assert.ok(rows.every((r) => !firstPage.includes(r.href)), 'the second page should not repeat the first');
-      assert.equal(await page.getByRole('button', { name: 'Previous page', exact: true }).count(), 1);
+      assert.equal(
+        await pages.getByRole('link', { name: 'Previous page', exact: true }).getAttribute('href'),
+        `${RESULTS_PATH}?page=1`,
+      );
       await assertNoAxeViolations(page, 'results for "smth", page 2');
+
+      // Previous page goes back to the first page's rows.
+      await loadsPage(page, () => pages.getByRole('link', { name: 'Previous page', exact: true }).click());
+      assert.equal(pageNumberOf(page), 1);
+      assert.deepEqual((await resultRows(page)).map((r) => r.href), firstPage, '"Previous page" should show page 1 again');
     }
 
     // "nguyen" finds Nguyễn: accents do not have to be typed.
     response = await search(page, 'nguyen');
     assert.equal(response.status(), 200);
+    assert.equal(pathOf(page), RESULTS_PATH);
+    assert.equal(pageNumberOf(page), 1, 'a new search starts on page 1');
     assertQueryNotInUrl(page, 'nguyen');
     rows = await resultRows(page);
     assert.ok(rows.length > 0, `"nguyen" should find patients, heading: "${await page.locator('#results').innerText()}"`);
@@ -271,28 +322,50 @@ test('the receptionist finds patients by a misspelt name and without accents, an
   }
 });
 
-test(
-  'Back from a record returns to the search results',
-  {
-    todo:
-      'the results are the answer to a POST sent with Cache-Control: no-store, so Back from a record shows ' +
-      'Chromium\'s "Confirm form resubmission" page (net::ERR_CACHE_MISS) instead of the results',
-  },
-  async () => {
-    const page = await newPage(browser);
-    try {
-      await signInOk(page, 'reception');
-      await search(page, 'smth');
-      const first = (await resultRows(page))[0];
-      await loadsPage(page, () => page.getByRole('link', { name: first.link, exact: true }).first().click());
-      await page.goBack({ waitUntil: 'load' });
-      assert.equal(pathOf(page), '/staff/patients/search');
-      assert.match(await page.locator('h2#results').innerText(), /patients? found/);
-    } finally {
-      await page.context().close();
+test('Back from a record returns to the search results, on the page the record was opened from', async () => {
+  const page = await newPage(browser);
+  try {
+    await signInOk(page, 'reception');
+    await search(page, 'smth');
+    const found = (await page.locator('h2#results').innerText()).trim();
+    let rows = await resultRows(page);
+    assert.ok(rows.length > 0, `"smth" should find patients, heading: "${found}"`);
+
+    // From page 1.
+    const first = rows[0];
+    await loadsPage(page, () => page.locator(`[aria-labelledby="results"] a[href="${first.href}"]`).click());
+    assert.equal(pathOf(page), first.href);
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), headingFor(first.link));
+    let back = await page.goBack({ waitUntil: 'load' });
+    assert.ok(back, 'Back should load a page');
+    assert.equal(back.status(), 200, 'Back should show the results, not an error or a "Confirm form resubmission" page');
+    assert.equal(pathOf(page), RESULTS_PATH);
+    assertQueryNotInUrl(page, 'smth');
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Find a patient');
+    assert.equal((await page.locator('h2#results').innerText()).trim(), found, 'Back should show the same results');
+    assert.deepEqual((await resultRows(page)).map((r) => r.href), rows.map((r) => r.href), 'the same rows, in the same order');
+    assert.equal(await page.locator('#q').inputValue(), 'smth', 'the search box should still hold the search');
+    await assertNoAxeViolations(page, 'results after Back from a record');
+
+    // From page 2, Back returns to page 2.
+    const nextPage = page.getByRole('navigation', { name: 'Results pages' }).getByRole('link', { name: 'Next page', exact: true });
+    if (await nextPage.count()) {
+      await loadsPage(page, () => nextPage.click());
+      rows = await resultRows(page);
+      const onPage2 = rows[rows.length - 1];
+      await loadsPage(page, () => page.locator(`[aria-labelledby="results"] a[href="${onPage2.href}"]`).click());
+      assert.equal(pathOf(page), onPage2.href);
+      back = await page.goBack({ waitUntil: 'load' });
+      assert.equal(back?.status(), 200);
+      assert.equal(pathOf(page), RESULTS_PATH);
+      assert.equal(pageNumberOf(page), 2, 'Back should return to page 2 of the results');
+      assert.match(await page.getByRole('navigation', { name: 'Results pages' }).innerText(), /Page 2 of \d+/);
+      assert.deepEqual((await resultRows(page)).map((r) => r.href), rows.map((r) => r.href));
     }
-  },
-);
+  } finally {
+    await page.context().close();
+  }
+});
 
 test('the receptionist fixes a mistake, registers a patient, then confirms a near-duplicate as a different person', async () => {
   const page = await newPage(browser);
@@ -319,6 +392,21 @@ test('the receptionist fixes a mistake, registers a patient, then confirms a nea
     assert.equal(pathOf(page), '/staff/patients/new');
     assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Register a new patient');
     assert.ok(await page.locator('#gender-unknown').isChecked(), 'gender should start as "Not known"');
+    // The first radio carries the field's own id, so an error summary link to #gender lands on a radio.
+    const genderIds = await page.locator('input[name="gender"]').evaluateAll((radios) =>
+      radios.map((r) => ({ id: r.id, value: r.value, label: r.labels?.[0]?.textContent.trim() ?? '' })),
+    );
+    assert.deepEqual(
+      genderIds,
+      [
+        { id: 'gender', value: 'female', label: 'Female' },
+        { id: 'gender-male', value: 'male', label: 'Male' },
+        { id: 'gender-other', value: 'other', label: 'Other' },
+        { id: 'gender-unknown', value: 'unknown', label: 'Not known' },
+      ],
+      'the gender radios, in order, with their ids and labels',
+    );
+    assert.equal(await page.locator('#gender').count(), 1, 'exactly one element has the id "gender"');
     assert.equal(await page.locator('#preferred_language').inputValue(), 'en', 'preferred language should start as en');
     await assertNoAxeViolations(page, 'register a new patient');
 
@@ -361,7 +449,7 @@ test('the receptionist fixes a mistake, registers a patient, then confirms a nea
       if (field === 'gender') continue;
       assert.equal(await page.locator(`#${field}`).inputValue(), value, `#${field} should keep "${value}"`);
     }
-    assert.ok(await page.locator('#gender-female').isChecked(), 'the chosen gender should be kept');
+    assert.ok(await page.locator('#gender').isChecked(), 'the chosen gender (Female, the first radio) should be kept');
     await assertNoAxeViolations(page, 'register a new patient, with errors');
 
     // The summary link takes the person to the field.
@@ -425,8 +513,7 @@ test('the receptionist fixes a mistake, registers a patient, then confirms a nea
     await assertNoAxeViolations(page, 'the new record');
 
     // A second patient with the same date of birth and a name one letter different: probably the same person.
-    await page.goto(url('/staff/patients/new'));
-    await fillPatientForm(page, {
+    const second = {
       given_names: 'Marysol',
       family_name: 'Quillfeather',
       date_of_birth: '30/04/1990',
@@ -434,7 +521,9 @@ test('the receptionist fixes a mistake, registers a patient, then confirms a nea
       address_line_1: '40 Gloucester Road',
       town: 'Bristol',
       postcode: 'BS7 8AA',
-    });
+    };
+    await page.goto(url('/staff/patients/new'));
+    await fillPatientForm(page, second);
     response = await clickAndLoad(page, 'button', 'Register patient');
     assert.equal(response.status(), 409, 'a likely duplicate should be answered with 409');
     assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'This patient may already be registered');
@@ -449,8 +538,22 @@ test('the receptionist fixes a mistake, registers a patient, then confirms a nea
     const earlier = existing.find((r) => r.href === `/staff/patients/${firstId}`);
     assert.ok(earlier, `the warning should link to Marisol's record; it lists ${JSON.stringify(existing)}`);
     assert.equal(earlier.cells[0], 'Marisol Quillfeather');
+    assert.equal(earlier.cells[1], '30/04/1990', 'the date of birth is shown as dd/mm/yyyy');
     assert.match(earlier.cells[3], /same date of birth and a similar name/);
+    for (const r of existing) assert.match(r.cells[1], /^\d{2}\/\d{2}\/\d{4}$/, `dates are dd/mm/yyyy, not "${r.cells[1]}"`);
+    assert.equal(await page.getByRole('button', { name: 'Yes, register as a new patient', exact: true }).count(), 1);
+    assert.equal(await page.getByRole('link', { name: 'Go back and change the details', exact: true }).count(), 1);
     await assertNoAxeViolations(page, 'possible duplicate warning');
+
+    // Going back to check brings back everything typed, and registering again asks again.
+    await clickAndLoad(page, 'link', 'Go back and change the details');
+    assert.equal(pathOf(page), '/staff/patients/new');
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Register a new patient');
+    await assertFormHolds(page, second, 'after "Go back and change the details"');
+    await assertNoAxeViolations(page, 'register form after going back from the duplicate warning');
+    response = await clickAndLoad(page, 'button', 'Register patient');
+    assert.equal(response.status(), 409, 'the same details should be questioned again');
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'This patient may already be registered');
 
     // The receptionist has checked: this is a different person.
     response = await clickAndLoad(page, 'button', 'Yes, register as a new patient');
@@ -481,24 +584,34 @@ test('an NHS number that is already registered is refused, with no way to regist
     const taken = (await resultRows(page)).find((r) => /^999 \d{3} \d{4}$/.test(r['NHS number']));
     assert.ok(taken, 'a Jones with an NHS number should be in the demo');
 
-    await page.goto(url('/staff/patients/new'));
-    await fillPatientForm(page, {
+    const typed = {
       given_names: 'Ottoline',
       family_name: 'Brackenbury',
       date_of_birth: '02/02/1952',
+      gender: 'other',
       nhs_number: taken['NHS number'],
       address_line_1: '7 Mill Lane',
       town: 'Bristol',
       postcode: 'BS3 1AA',
-    });
+    };
+    await page.goto(url('/staff/patients/new'));
+    await fillPatientForm(page, typed);
     const response = await clickAndLoad(page, 'button', 'Register patient');
     assert.equal(response.status(), 409);
-    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'This patient may already be registered');
+    assert.equal(
+      await page.getByRole('heading', { level: 1 }).innerText(),
+      'This patient is already registered',
+      'a clashing NHS number is not a "may be": the heading should say the patient is already registered',
+    );
     assert.match(await page.locator('main').innerText(), new RegExp(`NHS number ${taken['NHS number']} is already registered`));
     const row = page.getByRole('region', { name: 'Records that may be the same patient' }).locator('tbody tr');
     assert.equal(await row.count(), 1, 'the one record with that NHS number should be listed');
     assert.equal(await row.locator('a').getAttribute('href'), taken.href);
-    assert.match(await row.innerText(), /same NHS number/);
+    const cells = await row.locator('td').allInnerTexts();
+    assert.equal(cells[0].toUpperCase(), headingFor(taken.link).toUpperCase(), 'the record listed is the Jones found');
+    assert.equal(cells[1], taken['Date of birth'], 'the date of birth is shown as dd/mm/yyyy, as in the results');
+    assert.equal(cells[2].trim(), taken['NHS number']);
+    assert.match(cells[3], /same NHS number/);
     assert.equal(
       await page.getByRole('button', { name: 'Yes, register as a new patient' }).count(),
       0,
@@ -506,6 +619,11 @@ test('an NHS number that is already registered is refused, with no way to regist
     );
     assert.equal(await page.getByRole('link', { name: 'Go back and change the details', exact: true }).count(), 1);
     await assertNoAxeViolations(page, 'duplicate NHS number');
+
+    // Going back brings back what was typed, to correct the NHS number.
+    await clickAndLoad(page, 'link', 'Go back and change the details');
+    assert.equal(pathOf(page), '/staff/patients/new');
+    await assertFormHolds(page, typed, 'after "Go back and change the details"');
   } finally {
     await page.context().close();
   }
@@ -569,7 +687,7 @@ test('the receptionist changes a postcode with a reason, and the clinician sees 
         Object.fromEntries([...tr.querySelectorAll('td')].map((td, i) => [headings[i], td.textContent.trim()])),
       );
     });
-    const change = history.find((h) => h.What === 'postcode');
+    const change = history.find((h) => h.What === 'Postcode');
     assert.ok(change, `the history should list the postcode change; it has ${JSON.stringify(history)}`);
     assert.equal(change.Was, 'BS1 4ST');
     assert.equal(change.Now, 'BS6 5QA');
@@ -578,9 +696,53 @@ test('the receptionist changes a postcode with a reason, and the clinician sees 
     assert.match(change['When (UTC)'], /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
     assert.equal(history.length, 1, `only the postcode changed, but the history has ${JSON.stringify(history)}`);
     await assertNoAxeViolations(clinicianPage, 'history of changes');
+
+    // A change to the given names is labelled as people say it, not as a field name.
+    await page.goto(url(`${record}/edit`));
+    await fillPatientForm(page, { given_names: 'Tobias James', reason: 'Middle name added at the desk' });
+    await clickAndLoad(page, 'button', 'Save changes');
+    assert.equal(await notice(page), 'The changes have been saved.');
+    await clinicianPage.reload({ waitUntil: 'load' });
+    const whats = await clinicianPage
+      .getByRole('region', { name: 'Changes, newest first' })
+      .locator('tbody tr td:nth-child(2)')
+      .allInnerTexts();
+    assert.deepEqual(whats, ['Given names', 'Postcode'], 'the history names what changed in words, newest first');
+    for (const w of whats) assert.ok(!/_/.test(w), `"${w}" should be a label, not a field name`);
   } finally {
     await page.context().close();
     await clinicianPage.context().close();
+  }
+});
+
+test('a baby\'s age is given in weeks, then months, and a toddler\'s in years', async () => {
+  const page = await newPage(browser);
+  const stamp = Date.now().toString(36).replace(/\d/g, (d) => 'abcdefghij'[d]);
+  try {
+    await signInOk(page, 'reception');
+    // 24 days old: 3 weeks whichever side of midnight the server's "today" falls.
+    const cases = [
+      { days: 24, age: '3 weeks' },
+      { days: 7 * 30 + 12, age: '7 months' },
+      { days: 3 * 365 + 40, age: '3 years' },
+    ];
+    for (const [i, { days, age }] of cases.entries()) {
+      const born = daysAgo(days);
+      await registerPatient(page, {
+        given_names: `Baby${'ABC'[i]}`,
+        family_name: `Ageworth${stamp}`,
+        date_of_birth: born,
+        gender: 'unknown',
+        address_line_1: `${i + 1} Cradle Row`,
+        town: 'Bristol',
+        postcode: 'BS2 0AA',
+      });
+      const b = await banner(page);
+      assert.equal(b.facts.Born, `${inWords(born)} (${age})`, `born ${born} (${days} days ago) should be shown as ${age}`);
+    }
+    await assertNoAxeViolations(page, 'record of a toddler');
+  } finally {
+    await page.context().close();
   }
 });
 
@@ -608,7 +770,8 @@ test('a keyboard-only user can search with Tab and Enter, page through and open 
     await page.keyboard.type('nguyen');
     const response = await loadsPage(page, () => page.keyboard.press('Enter'));
     assert.equal(response.status(), 200, 'Enter in the search box should search');
-    assert.equal(pathOf(page), '/staff/patients/search');
+    assert.equal(response.request().redirectedFrom()?.method(), 'POST', 'Enter should post the search');
+    assert.equal(pathOf(page), RESULTS_PATH);
     assertQueryNotInUrl(page, 'nguyen');
     const rows = await resultRows(page);
     assert.ok(rows.length > 0, 'the keyboard search should find patients');
@@ -620,12 +783,15 @@ test('a keyboard-only user can search with Tab and Enter, page through and open 
     assert.ok(path.indexOf('#q') !== -1 && path.indexOf('#q') < path.length - 1, `the search box should come before the results; focus went ${path.join(' → ')}`);
     assert.ok(focus.indicated, 'the focused result link should show a focus indicator');
 
-    // The pagination buttons are reachable too, and Enter works on them.
-    if (await page.getByRole('button', { name: 'Next page', exact: true }).count()) {
-      ({ focus, path } = await tabUntil(page, (f) => f.tag === 'button' && f.text === 'Next page', 30));
+    // The pagination links are reachable too, and Enter follows them.
+    if (await page.getByRole('link', { name: 'Next page', exact: true }).count()) {
+      ({ focus, path } = await tabUntil(page, (f) => f.tag === 'a' && f.text === 'Next page', 30));
       assert.ok(focus, `Tab should reach "Next page"; focus went ${path.join(' → ')}`);
-      assert.ok(focus.indicated, 'the focused "Next page" button should show a focus indicator');
+      assert.equal(focus.href, `${RESULTS_PATH}?page=2`);
+      assert.ok(focus.indicated, 'the focused "Next page" link should show a focus indicator');
       await loadsPage(page, () => page.keyboard.press('Enter'));
+      assert.equal(pathOf(page), RESULTS_PATH);
+      assert.equal(pageNumberOf(page), 2);
       assert.match(await page.getByRole('navigation', { name: 'Results pages' }).innerText(), /Page 2 of \d+/);
       assertQueryNotInUrl(page, 'nguyen');
       await page.locator('body').focus().catch(() => {});
@@ -651,17 +817,25 @@ test('a clinician breaks the glass on a deregistered patient\'s record and the g
   try {
     await signInOk(page, 'clinician');
 
-    // A deregistered patient: search common family names, page by page, for a row marked "Deregistered".
+    // A deregistered patient (about 1 in 80 of the demo's): search the demo's family names, page by page,
+    // for a row marked "Deregistered". Many names, so a reshuffle of the demo data does not matter.
+    const families = [
+      'Jones', 'Smith', 'Williams', 'Taylor', 'Brown', 'Davies', 'Evans', 'Wilson', 'Thomas', 'Roberts',
+      'Johnson', 'Lewis', 'Walker', 'Robinson', 'Wood', 'Thompson', 'White', 'Hughes', 'Edwards', 'Green',
+      'Hall', 'Wright', 'Morgan', 'Price', "O'Brien", "O'Connor", 'Khan', 'Hussain', 'Patel', 'Singh', 'Nowak',
+      'Wisniewska', 'Mohamed', 'Okafor', 'Adeyemi', 'Nguyen', 'Chen', 'Wang', 'Li', 'Murphy', 'Kelly',
+    ];
     let chosen = null;
     const searched = [];
-    search: for (const family of ['Jones', 'Smith', 'Williams', 'Taylor', 'Brown', 'Davies', 'Evans', 'Khan', 'Patel', 'Nowak']) {
+    search: for (const family of families) {
       await search(page, family);
-      for (let pageNo = 1; pageNo <= 10; pageNo++) {
+      for (let pageNo = 1; pageNo <= 5; pageNo++) {
         searched.push(`${family} p${pageNo}`);
         chosen = (await resultRows(page)).find((r) => r.Status === 'Deregistered');
         if (chosen) break search;
-        if (!(await page.getByRole('button', { name: 'Next page', exact: true }).count())) break;
-        await clickAndLoad(page, 'button', 'Next page');
+        if (!(await page.getByRole('link', { name: 'Next page', exact: true }).count())) break;
+        await clickAndLoad(page, 'link', 'Next page');
+        assert.equal(pageNumberOf(page), pageNo + 1);
       }
     }
     assert.ok(chosen, `no deregistered patient found in ${searched.join(', ')}`);
@@ -689,32 +863,99 @@ test('a clinician breaks the glass on a deregistered patient\'s record and the g
     assert.equal(await page.getByRole('region', { name: 'Patient' }).count(), 0, 'still no patient details');
     await assertNoAxeViolations(page, 'break-glass form without a reason');
 
+    // With a reason: the reason is posted, then the record is shown at its own address.
     await page.locator('#reason').fill(reason);
     response = await clickAndLoad(page, 'button', 'Open the record');
+    assert.equal(response.request().redirectedFrom()?.method(), 'POST', 'the reason should be posted, then redirected');
     assert.equal(response.status(), 200);
-    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), headingFor(chosen.link));
-    const b = await banner(page);
-    assert.equal(b.facts.Status, 'Deregistered');
-    assert.equal(b.facts['NHS number'], chosen['NHS number'] || 'Not recorded');
-    assert.ok(
-      b.flags.some((f) => f.startsWith('You opened this record outside your usual access')),
-      `the banner should say the glass was broken; flags: ${JSON.stringify(b.flags)}`,
+    assert.equal(pathOf(page), chosen.href, 'the record is shown at its own address');
+    const name = headingFor(chosen.link);
+    /** The record is open (with the break-glass notice in the banner unless `notice` is false). */
+    async function assertOpenedByBreakingGlass(where, { notice = true } = {}) {
+      const b = await banner(page);
+      assert.ok(b.name.startsWith(name), `${where}: the banner "${b.name}" should name ${name}`);
+      assert.equal(b.facts.Status, 'Deregistered', where);
+      assert.equal(b.facts['NHS number'], chosen['NHS number'] || 'Not recorded', where);
+      if (notice) {
+        assert.ok(
+          b.flags.some((f) => f.startsWith('You opened this record outside your usual access')),
+          `${where}: the banner should say the glass was broken; flags: ${JSON.stringify(b.flags)}`,
+        );
+      }
+      assert.equal(await page.getByLabel('Why do you need to open this record?').count(), 0, `${where}: no reason asked for again`);
+    }
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), name);
+    await assertOpenedByBreakingGlass('after giving the reason');
+    assert.match(
+      (await summaryList(page, 'Details')).Registration,
+      /^Deregistered on \d{1,2} [A-Z][a-z]+ \d{4}(: .+)?$/,
+      'the record says when (and why, if known) the patient was deregistered',
     );
-    assert.equal((await summaryList(page, 'Details')).Registration, 'Deregistered');
     await assertNoAxeViolations(page, 'record opened by breaking the glass');
 
-    // The Caldicott guardian has it to review, reason and all.
+    // The Caldicott guardian has it to review: who, which patient (by name), and the reason as given.
     await signInOk(guardianPage, 'guardian');
     const nav = guardianPage.getByRole('navigation', { name: 'Staff' });
     await loadsPage(guardianPage, () => nav.getByRole('link', { name: 'Break-glass reviews', exact: true }).click());
     assert.equal(pathOf(guardianPage), '/staff/audit/break-glass');
-    const card = guardianPage.locator('section.app-card').filter({ hasText: reason });
-    assert.equal(await card.count(), 1, 'the break-glass review page should list the clinician\'s reason once');
-    const id = chosen.href.split('/').pop();
-    assert.match(await card.getByRole('heading', { level: 2 }).innerText(), new RegExp(DISPLAY_NAMES.clinician));
-    assert.match(await card.innerText(), new RegExp(`patient/${id}`), 'the review should name the record opened');
-    assert.equal(await card.getByLabel('Your review').count(), 1, 'the guardian can record a review');
+    const cards = guardianPage.locator('section.app-card').filter({ hasText: reason });
+    // Every look is audited: checking the reason and then showing the record each count as one.
+    const afterOpening = await cards.count();
+    assert.ok(afterOpening >= 1, 'the break-glass review page should list the clinician\'s reason');
+    /** Each card for this reason names the clinician and the patient, and gives the reason once, as typed. */
+    async function assertCardsDescribeTheLook() {
+      for (const card of await cards.all()) {
+        assert.match(await card.getByRole('heading', { level: 2 }).innerText(), new RegExp(DISPLAY_NAMES.clinician));
+        const text = await card.innerText();
+        assert.ok(text.includes(`patient ${name}`), `the review should name the patient ("patient ${name}"): ${text}`);
+        assert.ok(!/patient\/[0-9a-f-]{36}/.test(text), `the review should name the patient, not a record id: ${text}`);
+        const reasons = await card.locator('p').filter({ hasText: /^Reason given:/ }).allInnerTexts();
+        assert.deepEqual(reasons, [`Reason given: ${reason}`], 'the reason is given once, exactly as typed, with no repeated prefix');
+        assert.equal(await card.getByLabel('Your review').count(), 1, 'the guardian can record a review');
+      }
+    }
+    await assertCardsDescribeTheLook();
     await assertNoAxeViolations(guardianPage, 'break-glass reviews with the new event');
+
+    // The reason covers this record for a while: reload, "Change details" and the history open without
+    // asking again.
+    response = await page.reload({ waitUntil: 'load' });
+    assert.equal(response.status(), 200, 'reloading the record should not ask for a reason again');
+    await assertOpenedByBreakingGlass('after reloading');
+
+    response = await clickAndLoad(page, 'link', 'Change details');
+    assert.equal(response.status(), 200, '"Change details" should open without asking for a reason again');
+    assert.equal(pathOf(page), `${chosen.href}/edit`);
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Change details');
+    await assertOpenedByBreakingGlass('on "Change details"');
+    await assertNoAxeViolations(page, 'change details after breaking the glass');
+    await clickAndLoad(page, 'link', 'Cancel');
+    assert.equal(pathOf(page), chosen.href);
+
+    response = await clickAndLoad(page, 'link', 'See the history of changes');
+    assert.equal(response.status(), 200, 'the history should open without asking for a reason again');
+    assert.equal(pathOf(page), `${chosen.href}/history`);
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'History of changes');
+    // (The history page's banner does not repeat the break-glass notice; only that the record is open is checked.)
+    await assertOpenedByBreakingGlass('on the history', { notice: false });
+    await assertNoAxeViolations(page, 'history after breaking the glass');
+
+    // Each of those looks is still audited under the same reason: reload, "Change details", "Cancel"
+    // (the record again) and the history.
+    await guardianPage.reload({ waitUntil: 'load' });
+    assert.equal(await cards.count(), afterOpening + 4, 'each further look should be audited with the reason');
+    await assertCardsDescribeTheLook();
+
+    // The reason belongs to this clinician's session: signed in afresh, they are asked again.
+    const freshPage = await newPage(browser);
+    try {
+      await signInOk(freshPage, 'clinician');
+      response = await freshPage.goto(url(chosen.href));
+      assert.equal(response.status(), 403, 'a new session should have to give its own reason');
+      assert.equal(await freshPage.getByLabel('Why do you need to open this record?').count(), 1);
+    } finally {
+      await freshPage.context().close();
+    }
   } finally {
     await page.context().close();
     await guardianPage.context().close();

@@ -202,7 +202,13 @@ pub fn synthetic_patients(count: usize) -> Vec<(PatientInput, Extras)> {
                         .to_string()
                 }),
                 registration_status: Some(if deregistered { "deregistered" } else { "registered" }.into()),
-                deregistered_on: None,
+                deregistered_on: deregistered.then(|| {
+                    today
+                        .checked_sub(jiff::Span::new().days(rng.random_range(30..1500)))
+                        .unwrap_or(today)
+                        .max(dob)
+                        .to_string()
+                }),
                 deregistered_reason: deregistered.then(|| "Moved away".into()),
                 address_lines: vec![format!("{} {}", rng.random_range(1..200), pick(&mut rng, STREETS))],
                 town: Some(if welsh { "Cardiff" } else { "Bristol" }.into()),

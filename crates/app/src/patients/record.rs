@@ -548,6 +548,7 @@ impl App {
             patient_id: Some(row.id),
         };
         let grant = self.authorize(ctx, access).await?;
+        let break_glass = grant.decision.is_break_glass();
         let parts = self.record_parts(ctx, &row).await?;
         let mut tx = self.db().begin().await?;
         let phones = patient_store::phones_of(&mut tx, &[row.id]).await?;
@@ -566,7 +567,7 @@ impl App {
                 reason: h.reason,
             })
             .collect();
-        let record = parts.into_record(row, phones, None, false);
+        let record = parts.into_record(row, phones, None, break_glass);
         Ok((record, entries))
     }
 }

@@ -437,7 +437,7 @@ pub async fn search(staff: Staff, CsrfForm(f): CsrfForm<SearchForm>) -> Response
 #[derive(Deserialize)]
 pub struct PageQuery {
     #[serde(default)]
-    page: Option<usize>,
+    page: Option<String>,
 }
 
 /// The results of the session's last search (a GET, so Back from a record returns here).
@@ -449,10 +449,18 @@ pub async fn results(
     let Some(q) = staff.session.get::<String>(LAST_SEARCH).await.ok().flatten() else {
         return see_other("/staff/patients");
     };
-    let page = pq.page.unwrap_or(1).clamp(1, 10_000);
+    let Some(page) =
+        pq.page.as_deref().map_or(Some(1), |p| p.parse::<usize>().ok()).filter(|p| (1..=10_000).contains(p))
+    else {
+        return see_other("/staff/patients/results");
+    };
     match state.app.search_patients(&staff.ctx, &q, None, page).await {
         Ok(r) => {
             let page_size = app::patients::search::PAGE_SIZE;
+            let last = r.total.div_ceil(page_size).max(1);
+            if page > last {
+                return see_other(&format!("/staff/patients/results?page={last}"));
+            }
             let rows = r
                 .patients
                 .into_iter()
@@ -681,9 +689,21 @@ fn register_page(staff: &Staff, form: PatientForm, errors: Vec<FieldError>) -> R
     }
 }
 
-/// The registration form; after a duplicate warning, "go back" brings back what was typed.
-pub async fn register_form(staff: Staff) -> Response {
-    let pending = staff.session.get::<PatientForm>(PENDING).await.ok().flatten();
+#[derive(Deserialize)]
+pub struct BackQuery {
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// The registration form; "go back" from a duplicate warning (`?back=1`) brings back what was typed,
+/// any other visit starts empty.
+pub async fn register_form(staff: Staff, axum::extract::Query(q): axum::extract::Query<BackQuery>) -> Response {
+    let pending = if q.back.is_some() {
+        staff.session.get::<PatientForm>(PENDING).await.ok().flatten()
+    } else {
+        let _ = staff.session.remove::<PatientForm>(PENDING).await;
+        None
+    };
     let form = pending.unwrap_or_else(|| PatientForm {
         gender: "unknown".into(),
         preferred_language: "en".into(),
