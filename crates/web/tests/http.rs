@@ -682,6 +682,12 @@ mod patients_api {
             let script = r#"{"given_names":"<script>alert(1)</script>","family_name":"B","date_of_birth":"1980-01-01"}"#;
             let res = api(&router, Method::POST, "/api/v1/patients", Some(&token), Some(("application/json", script))).await;
             assert_eq!(res.json()["given_names"], "<script>alert(1)</script>", "stored as text");
+            let script_id = res.json()["id"].as_str().unwrap().to_owned();
+            let mut browser = Client::new(&router);
+            browser.signed_in("reception").await;
+            let page = browser.get(&format!("/staff/patients/{script_id}")).await;
+            assert!(!page.body.contains("<script>alert(1)</script>"), "never output unescaped");
+            assert!(page.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "shown as the text typed");
             assert_eq!(store::patients::count(app.db()).await.unwrap(), 1, "only the good record was stored");
             let unknown = api(&router, Method::GET, &format!("/api/v1/patients/{}", uuid::Uuid::now_v7()), Some(&token), None).await;
             assert_problem(&unknown, StatusCode::NOT_FOUND, "not-found");
