@@ -137,6 +137,21 @@ impl App {
         Err(AppError::forbidden(decision.reason()))
     }
 
+    /// Whether the actor may do `action` at all (to offer a form for it). A refusal is audited like any
+    /// other; an allowance writes nothing, since nothing has been read or changed yet.
+    /// (Only the role question is asked here; the record-level questions are asked when it is used.)
+    pub async fn may(&self, ctx: &Ctx, action: Action) -> Result<()> {
+        let role = ctx.actor.as_ref().ok_or(AppError::Unauthenticated)?.role;
+        if domain::governance::policy::role_may(role, action) {
+            return Ok(());
+        }
+        let reason = "role does not permit this action";
+        let mut e = entry(ctx, action.as_str(), "form", None, Outcome::Denied);
+        e.reason = Some(reason.into());
+        self.audit_alone(e).await?;
+        Err(AppError::forbidden(reason))
+    }
+
     /// As [`App::authorize`], but the operator at the server's command line (who already holds the
     /// database) is allowed without a role; the grant is still audited as theirs.
     pub async fn authorize_or_operator(&self, ctx: &Ctx, access: Access<'_>) -> Result<Grant> {

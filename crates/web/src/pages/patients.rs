@@ -925,8 +925,8 @@ struct MergeReviewPage {
 }
 
 pub async fn merge_form(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
-    if !role_may(staff.actor.role, Action::MergePatients) {
-        return PageError(AppError::forbidden("role does not permit this action"), staff.op()).into_response();
+    if let Err(e) = state.app.may(&staff.ctx, Action::MergePatients).await {
+        return PageError(e, staff.op()).into_response();
     }
     match state.app.view_patient(&staff.ctx, id, None, None).await {
         Ok(r) => ok(&MergePage {
@@ -1338,8 +1338,8 @@ pub struct AlertForm {
 }
 
 pub async fn alert_form(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
-    if !role_may(staff.actor.role, Action::EditRestrictedAlerts) {
-        return PageError(AppError::forbidden("role does not permit this action"), staff.op()).into_response();
+    if let Err(e) = state.app.may(&staff.ctx, Action::EditRestrictedAlerts).await {
+        return PageError(e, staff.op()).into_response();
     }
     let glass = break_glass_reason(&staff, id).await;
     match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
