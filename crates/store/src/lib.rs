@@ -83,16 +83,22 @@ impl Backend {
 /// One database, SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// The pool, and the queue for its single writer (see [`Db::begin`]).
+    Sqlite(SqlitePool, WriteQueue),
     Postgres(PgPool),
 }
+
+/// SQLite allows one writer at a time. Writers that find it taken sleep in SQLite's busy handler in
+/// growing steps (1, 2, 5 … 100 ms), so under load a 1 ms write can wait hundreds of milliseconds.
+/// Queueing them here first, in arrival order (tokio's mutex is fair), turns that into a short wait.
+pub type WriteQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
 
 /// Run the same body against whichever pool a [`Db`] holds.
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Sqlite($pool, _) => $body,
             $crate::Db::Postgres($pool) => $body,
         }
     };
@@ -103,7 +109,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -139,9 +145,9 @@ impl<'a> From<&'a mut Tx> for Conn<'a> {
 macro_rules! on_conn {
     ($c:expr, $e:ident => $body:expr) => {
         match $c {
-            $crate::Conn::Db($crate::Db::Sqlite($e)) => $body,
+            $crate::Conn::Db($crate::Db::Sqlite($e, _)) => $body,
             $crate::Conn::Db($crate::Db::Postgres($e)) => $body,
-            $crate::Conn::Tx($crate::Tx::Sqlite(t)) => {
+            $crate::Conn::Tx($crate::Tx::Sqlite(t, _)) => {
                 let $e = &mut **t;
                 $body
             }
@@ -153,17 +159,18 @@ macro_rules! on_conn {
     };
 }
 
-/// A write transaction. Dropped without [`Tx::commit`], it rolls back.
+/// A write transaction. Dropped without [`Tx::commit`], it rolls back. On SQLite it holds the writer's
+/// place in the queue until it ends.
 #[derive(Debug)]
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _queue_place) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -171,7 +178,7 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -208,7 +215,7 @@ impl Db {
                 .min_connections(1)
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, WriteQueue::default()))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut options = PgConnectOptions::from_str(url)?.application_name("carefront");
             if let Some(schema) = &opts.schema {
@@ -235,14 +242,14 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
 
     fn migrator(&self) -> &'static Migrator {
         match self {
-            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Sqlite(..) => &SQLITE_MIGRATIONS,
             Db::Postgres(_) => &POSTGRES_MIGRATIONS,
         }
     }
@@ -294,7 +301,10 @@ impl Db {
     /// Start a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, queue) => {
+                let place = queue.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, place)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -302,7 +312,7 @@ impl Db {
     /// Move the SQLite write-ahead log back into the database file and truncate it, so the WAL does not
     /// grow without bound while readers keep it pinned. A no-op on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<()> {
-        if let Db::Sqlite(p) = self {
+        if let Db::Sqlite(p, _) = self {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await?;
         }
         Ok(())
@@ -317,7 +327,7 @@ impl Db {
     /// stays in use). PostgreSQL is backed up with `pg_dump`, not by Carefront.
     pub async fn backup_sqlite_to(&self, path: &str) -> Result<()> {
         match self {
-            Db::Sqlite(p) => {
+            Db::Sqlite(p, _) => {
                 sqlx::query("VACUUM INTO $1").bind(path).execute(p).await?;
                 Ok(())
             }

@@ -217,14 +217,14 @@ pub async fn terms_with_prefix(
     Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(prefix).bind(&upper).bind(limit).fetch_all(c).await)?)
 }
 
-/// Live patients carrying any of the terms: (patient, term id), up to `limit` rows.
+/// Patients carrying any of the terms: (patient, term id), up to `limit` rows. Only live records carry
+/// terms (a merge removes the merged record's), so no join back to `patients` is needed.
 pub async fn postings(conn: impl Into<Conn<'_>>, term_ids: &[i64], limit: i64) -> Result<Vec<(Uuid, i64)>> {
     if term_ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT pt.patient_id, pt.term_id FROM patient_terms pt JOIN patients p ON p.id = pt.patient_id \
-         WHERE pt.term_id IN ({}) AND p.merged_into IS NULL LIMIT ${}",
+        "SELECT patient_id, term_id FROM patient_terms WHERE term_id IN ({}) LIMIT ${}",
         placeholders(1, term_ids.len()),
         term_ids.len() + 1
     ));

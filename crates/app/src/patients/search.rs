@@ -142,11 +142,8 @@ impl App {
         let grant = self.authorize(ctx, Access::general(Action::SearchPatients, purpose, "patient_search")).await?;
         let (kind, mut scored, truncated) = self.find(query).await?;
         // Rank: best name match first, then alphabetically by family name, given names, date of birth.
-        scored.sort_by(|(a, sa), (b, sb)| {
-            sb.cmp(sa)
-                .then_with(|| fold(&a.family_name).cmp(&fold(&b.family_name)))
-                .then_with(|| fold(&a.given_names).cmp(&fold(&b.given_names)))
-                .then_with(|| a.date_of_birth.cmp(&b.date_of_birth))
+        scored.sort_by_cached_key(|(p, score)| {
+            (std::cmp::Reverse(*score), fold(&p.family_name), fold(&p.given_names), p.date_of_birth.clone())
         });
         let total = scored.len();
         let page = page.max(1);
