@@ -56,17 +56,7 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 pub async fn insert(tx: &mut Tx, p: &PatientRow) -> Result<()> {
-    let sql = sqlx::AssertSqlSafe(format!("INSERT INTO patients ({COLUMNS}) VALUES ({})", placeholders(1, 29)));
-    on_tx!(tx, c => sqlx::query(sql)
-        .bind(p.id).bind(p.organisation_id).bind(&p.nhs_number).bind(&p.nhs_number_status).bind(&p.local_number)
-        .bind(&p.title).bind(&p.given_names).bind(&p.family_name).bind(&p.preferred_name).bind(&p.pronouns)
-        .bind(&p.date_of_birth).bind(&p.gender).bind(&p.date_of_death).bind(&p.registration_status)
-        .bind(&p.deregistered_on).bind(&p.deregistered_reason).bind(&p.address_lines).bind(&p.town).bind(&p.postcode)
-        .bind(&p.postcode_abroad).bind(&p.country).bind(&p.email).bind(&p.preferred_language)
-        .bind(&p.interpreter_language).bind(&p.contact_times).bind(p.merged_into).bind(p.version)
-        .bind(p.created_at).bind(p.updated_at)
-        .execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    insert_rows(tx, std::slice::from_ref(p), false).await.map(|_| ())
 }
 
 /// Replace the demographic columns of a record, if it is still at `expected_version`. Returns false when
@@ -445,6 +435,11 @@ pub async fn mark_merged(tx: &mut Tx, id: Uuid, into: Uuid, at: Ts) -> Result<bo
 /// Insert many new records at once; records clashing with an existing NHS or local number are skipped.
 /// Returns the ids actually inserted. At most 1,000 rows per call (bind-parameter limits).
 pub async fn insert_batch(tx: &mut Tx, rows: &[PatientRow]) -> Result<Vec<Uuid>> {
+    insert_rows(tx, rows, true).await
+}
+
+/// Insert records; a clash is an error unless `skip_clashes`. Returns the inserted ids.
+async fn insert_rows(tx: &mut Tx, rows: &[PatientRow], skip_clashes: bool) -> Result<Vec<Uuid>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -460,7 +455,7 @@ pub async fn insert_batch(tx: &mut Tx, rows: &[PatientRow]) -> Result<Vec<Uuid>>
                 .push_bind(&p.interpreter_language).push_bind(&p.contact_times).push_bind(p.merged_into).push_bind(p.version)
                 .push_bind(p.created_at).push_bind(p.updated_at);
         });
-        qb.push(" ON CONFLICT DO NOTHING RETURNING id");
+        qb.push(if skip_clashes { " ON CONFLICT DO NOTHING RETURNING id" } else { " RETURNING id" });
         Ok(qb.build_query_scalar::<Uuid>().fetch_all(c).await?)
     })
 }

@@ -143,6 +143,19 @@ async fn setup(db: Db) -> (App, Router) {
     setup_with(db, AppConfig::default()).await
 }
 
+/// The organisation patients belong to (the demo seeds one; these tests add their own).
+async fn add_organisation(app: &App) {
+    let mut tx = app.db().begin().await.unwrap();
+    let org = store::organisation::OrganisationRow {
+        id: uuid::Uuid::now_v7(),
+        name: "Test Practice".into(),
+        ods_code: None,
+        created_at: store::Ts(domain::time::now()),
+    };
+    store::organisation::insert_organisation(&mut tx, &org).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
 async fn token_for(app: &App, username: &str) -> String {
     app.create_token(&Ctx::command_line(), username, "test", Some(1)).await.unwrap().secret
 }
@@ -585,19 +598,7 @@ mod patients_api {
 
     async fn with_org(db: Db) -> (App, Router) {
         let (app, router) = setup(db).await;
-        let mut tx = app.db().begin().await.unwrap();
-        store::organisation::insert_organisation(
-            &mut tx,
-            &store::organisation::OrganisationRow {
-                id: uuid::Uuid::now_v7(),
-                name: "Test Practice".into(),
-                ods_code: None,
-                created_at: store::Ts(domain::time::now()),
-            },
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        add_organisation(&app).await;
         (app, router)
     }
 
@@ -704,19 +705,7 @@ mod patient_pages {
 
     async fn setup_org(db: Db) -> (App, Router) {
         let (app, router) = setup(db).await;
-        let mut tx = app.db().begin().await.unwrap();
-        store::organisation::insert_organisation(
-            &mut tx,
-            &store::organisation::OrganisationRow {
-                id: uuid::Uuid::now_v7(),
-                name: "Practice".into(),
-                ods_code: None,
-                created_at: store::Ts(domain::time::now()),
-            },
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        add_organisation(&app).await;
         (app, router)
     }
 
@@ -851,10 +840,7 @@ mod record_parts {
     both_backends! {
         async fn needs_related_people_and_restricted_alerts(db: Db) {
             let (app, router) = setup(db).await;
-            let mut tx = app.db().begin().await.unwrap();
-            store::organisation::insert_organisation(&mut tx, &store::organisation::OrganisationRow {
-                id: uuid::Uuid::now_v7(), name: "P".into(), ods_code: None, created_at: store::Ts(domain::time::now()) }).await.unwrap();
-            tx.commit().await.unwrap();
+            add_organisation(&app).await;
             let desk = token_for(&app, "reception").await;
             let doctor = token_for(&app, "clinician").await;
             let created = api(&router, Method::POST, "/api/v1/patients", Some(&desk),
@@ -963,10 +949,7 @@ mod merging {
         async fn a_manager_merges_duplicates_and_the_old_id_resolves(db: Db) {
             let (app, router) = setup(db).await;
             app.create_user(&Ctx::command_line(), NewUser { username: "manager".into(), display_name: "Manager".into(), role: "practice_manager".into(), password: PASSWORD.into() }).await.unwrap();
-            let mut tx = app.db().begin().await.unwrap();
-            store::organisation::insert_organisation(&mut tx, &store::organisation::OrganisationRow {
-                id: uuid::Uuid::now_v7(), name: "P".into(), ods_code: None, created_at: store::Ts(domain::time::now()) }).await.unwrap();
-            tx.commit().await.unwrap();
+            add_organisation(&app).await;
             let desk = token_for(&app, "reception").await;
             let manager = token_for(&app, "manager").await;
             let post = |body: &'static str| { let router = router.clone(); let desk = desk.clone(); async move {

@@ -37,6 +37,26 @@ impl<'a> Access<'a> {
         }
     }
 
+    /// An action on one patient's record.
+    pub fn patient(
+        action: Action,
+        purpose: Purpose,
+        relationship: Relationship,
+        patient_id: Uuid,
+        resource_type: &'static str,
+        break_glass_reason: Option<&'a str>,
+    ) -> Self {
+        Self {
+            action,
+            purpose,
+            relationship,
+            break_glass_reason,
+            resource_type,
+            resource_id: Some(patient_id.to_string()),
+            patient_id: Some(patient_id),
+        }
+    }
+
     pub fn on(mut self, resource_id: impl ToString) -> Self {
         self.resource_id = Some(resource_id.to_string());
         self

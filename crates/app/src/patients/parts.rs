@@ -96,19 +96,9 @@ impl App {
         resource_type: &'static str,
     ) -> Result<crate::governance::access::Grant> {
         let who = actor(ctx)?;
-        self.authorize(
-            ctx,
-            Access {
-                action,
-                purpose: default_purpose(who.role),
-                relationship: relationship(who, row),
-                break_glass_reason: None,
-                resource_type,
-                resource_id: Some(row.id.to_string()),
-                patient_id: Some(row.id),
-            },
-        )
-        .await
+        let access =
+            Access::patient(action, default_purpose(who.role), relationship(who, row), row.id, resource_type, None);
+        self.authorize(ctx, access).await
     }
 
     /// Record a communication need from the AIS catalogue.

@@ -286,15 +286,14 @@ impl App {
     ) -> Result<PatientRecord> {
         let who = actor(ctx)?;
         let (row, resolved_from) = self.resolve(id).await?;
-        let access = Access {
-            action: Action::ViewPatient,
-            purpose: purpose.unwrap_or_else(|| default_purpose(who.role)),
-            relationship: relationship(who, &row),
+        let access = Access::patient(
+            Action::ViewPatient,
+            purpose.unwrap_or_else(|| default_purpose(who.role)),
+            relationship(who, &row),
+            row.id,
+            "patient",
             break_glass_reason,
-            resource_type: "patient",
-            resource_id: Some(row.id.to_string()),
-            patient_id: Some(row.id),
-        };
+        );
         let grant = self.authorize(ctx, access).await?;
         let break_glass = grant.decision.is_break_glass();
         let parts = self.record_parts(ctx, &row).await?;
@@ -333,15 +332,14 @@ impl App {
     ) -> Result<PatientRecord> {
         let who = actor(ctx)?;
         let (current, _) = self.resolve(id).await?;
-        let access = Access {
-            action: Action::EditPatient,
-            purpose: default_purpose(who.role),
-            relationship: relationship(who, &current),
+        let access = Access::patient(
+            Action::EditPatient,
+            default_purpose(who.role),
+            relationship(who, &current),
+            current.id,
+            "patient",
             break_glass_reason,
-            resource_type: "patient",
-            resource_id: Some(current.id.to_string()),
-            patient_id: Some(current.id),
-        };
+        );
         let grant = self.authorize(ctx, access).await?;
         let details = input.validate(today())?;
         let reason =
@@ -538,15 +536,14 @@ impl App {
     ) -> Result<(PatientRecord, Vec<HistoryEntry>)> {
         let who = actor(ctx)?;
         let (row, _) = self.resolve(id).await?;
-        let access = Access {
-            action: Action::ViewPatientHistory,
-            purpose: default_purpose(who.role),
-            relationship: super::relationship(who, &row),
+        let access = Access::patient(
+            Action::ViewPatientHistory,
+            default_purpose(who.role),
+            super::relationship(who, &row),
+            row.id,
+            "patient_history",
             break_glass_reason,
-            resource_type: "patient_history",
-            resource_id: Some(row.id.to_string()),
-            patient_id: Some(row.id),
-        };
+        );
         let grant = self.authorize(ctx, access).await?;
         let break_glass = grant.decision.is_break_glass();
         let parts = self.record_parts(ctx, &row).await?;
