@@ -50,6 +50,26 @@ const COLUMNS: &str = "id, organisation_id, nhs_number, nhs_number_status, local
     deregistered_on, deregistered_reason, address_lines, town, postcode, postcode_abroad, country, email, \
     preferred_language, interpreter_language, contact_times, merged_into, version, created_at, updated_at";
 
+/// Rows of `select … WHERE <column> IN (ids) <rest>`, on either backend (`select_where` ends with the
+/// column name).
+async fn fetch_for_ids<T>(conn: Conn<'_>, select_where: &str, ids: &[Uuid], rest: &str) -> Result<Vec<T>>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{select_where} IN ({}) {rest}", placeholders(1, ids.len()));
+    Ok(on_conn!(conn, c => {
+        let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
+        for id in ids { q = q.bind(*id); }
+        q.fetch_all(c).await
+    })?)
+}
+
 /// `$from, $from+1, …` for `n` values.
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
@@ -86,16 +106,7 @@ pub async fn by_id(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<Patient
 
 /// Records by id, in no particular order (merged records included; callers resolve them).
 pub async fn by_ids(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<PatientRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql =
-        sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM patients WHERE id IN ({})", placeholders(1, ids.len())));
-    Ok(on_conn!(conn.into(), c => {
-        let mut q = sqlx::query_as(sql);
-        for id in ids { q = q.bind(*id); }
-        q.fetch_all(c).await
-    })?)
+    fetch_for_ids(conn.into(), &format!("SELECT {COLUMNS} FROM patients WHERE id"), ids, "").await
 }
 
 /// The live record with this NHS number (merged records are aliases, not matches).
@@ -161,18 +172,8 @@ pub async fn replace_phones(tx: &mut Tx, patient_id: Uuid, phones: &[PhoneRow]) 
 }
 
 pub async fn phones_of(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<PhoneRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT patient_id, position, e164, kind FROM patient_phones WHERE patient_id IN ({}) ORDER BY patient_id, position",
-        placeholders(1, ids.len())
-    ));
-    Ok(on_conn!(conn.into(), c => {
-        let mut q = sqlx::query_as(sql);
-        for id in ids { q = q.bind(*id); }
-        q.fetch_all(c).await
-    })?)
+    let select = "SELECT patient_id, position, e164, kind FROM patient_phones WHERE patient_id";
+    fetch_for_ids(conn.into(), select, ids, "ORDER BY patient_id, position").await
 }
 
 /// Replace the name terms a patient is found by. `terms` are (folded term, source) pairs.
@@ -391,18 +392,8 @@ pub async fn add_previous_name(tx: &mut Tx, patient_id: Uuid, given: &str, famil
 
 /// Previous names of several records: (patient, given names, family name).
 pub async fn previous_names_of(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<(Uuid, String, String)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT patient_id, given_names, family_name FROM patient_previous_names WHERE patient_id IN ({}) ORDER BY recorded_at",
-        placeholders(1, ids.len())
-    ));
-    Ok(on_conn!(conn.into(), c => {
-        let mut q = sqlx::query_as(sql);
-        for id in ids { q = q.bind(*id); }
-        q.fetch_all(c).await
-    })?)
+    let select = "SELECT patient_id, given_names, family_name FROM patient_previous_names WHERE patient_id";
+    fetch_for_ids(conn.into(), select, ids, "ORDER BY recorded_at").await
 }
 
 /// Point everything that belongs to `from` at `to` (a merge): needs, related people, alerts, other
