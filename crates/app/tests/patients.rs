@@ -127,6 +127,9 @@ both_backends! {
             let r = app.search_patients(&desk, q, None, 1).await.unwrap();
             assert_eq!(first_id(&r), Some(zoe_id), "{q}: {:?}", r.patients.iter().map(|p| &p.family_name).collect::<Vec<_>>());
         }
+        let outward = app.search_patients(&desk, "bs1", None, 1).await.unwrap();
+        assert_eq!((outward.kind, outward.patients.first().map(|p| p.id)), (app::patients::search::QueryKind::Postcode, Some(zoe_id)));
+        assert_eq!(app.search_patients(&desk, "BS14", None, 1).await.unwrap().total, 0, "BS14 is another district");
         let by_dob = app.search_patients(&desk, "1980-02-01", None, 1).await.unwrap();
         assert_eq!(by_dob.total, 2);
         let accents = app.search_patients(&desk, "nguyen", None, 1).await.unwrap();

@@ -580,3 +580,12 @@ pub async fn disagreements_of(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Re
         "SELECT id, field, note, recorded_at FROM patient_disagreements WHERE patient_id = $1 ORDER BY recorded_at")
         .bind(patient_id).fetch_all(c).await)?)
 }
+
+/// Ids of live records whose postcode is in this outward code (`BS1` finds `BS1 4DJ`, not `BS10 1AA`).
+pub async fn ids_in_outward_code(conn: impl Into<Conn<'_>>, outward: &str, limit: i64) -> Result<Vec<Uuid>> {
+    let from = format!("{outward} ");
+    let to = format!("{outward}!");
+    Ok(on_conn!(conn.into(), c => sqlx::query_scalar(
+        "SELECT id FROM patients WHERE postcode >= $1 AND postcode < $2 AND merged_into IS NULL ORDER BY family_name, given_names LIMIT $3")
+        .bind(&from).bind(&to).bind(limit).fetch_all(c).await)?)
+}

@@ -70,6 +70,18 @@ fn date_and_rest(q: &str) -> Option<(jiff::civil::Date, String)> {
     None
 }
 
+/// An outward code alone (`BS1`, `SW1A`, `CF10`): letters then a digit, which no name has.
+fn outward_code(q: &str) -> Option<String> {
+    let c = q.trim().to_ascii_uppercase();
+    let b = c.as_bytes();
+    let letters = b.iter().take_while(|x| x.is_ascii_uppercase()).count();
+    let ok = (1..=2).contains(&letters)
+        && (letters + 1..=letters + 2).contains(&b.len())
+        && b[letters].is_ascii_digit()
+        && b[letters + 1..].iter().all(|x| x.is_ascii_alphanumeric());
+    ok.then_some(c)
+}
+
 fn looks_like_phone(q: &str) -> bool {
     let digits = q.chars().filter(char::is_ascii_digit).count();
     (q.starts_with('+') || q.starts_with('0'))
@@ -190,6 +202,10 @@ impl App {
                 return Ok((QueryKind::Postcode, unscored(patient_store::by_ids(db, &ids).await?), ids.len() >= 500));
             }
         }
+        if let Some(outward) = outward_code(q) {
+            let ids = patient_store::ids_in_outward_code(db, &outward, 500).await?;
+            return Ok((QueryKind::Postcode, unscored(patient_store::by_ids(db, &ids).await?), ids.len() >= 500));
+        }
         if let Some((dob, rest)) = date_and_rest(q) {
             let ids = patient_store::ids_where(db, ExactColumn::DateOfBirth, &dob.to_string(), 2_000).await?;
             let rows = patient_store::by_ids(db, &ids).await?;
@@ -279,6 +295,17 @@ mod tests {
         let (d, rest) = date_and_rest("01/02/1980 Zoë O'Brien").unwrap();
         assert_eq!((d.to_string(), rest.as_str()), ("1980-02-01".into(), "Zoë O'Brien"));
         assert!(date_and_rest("john smith").is_none());
+    }
+
+    #[test]
+    fn outward_codes_are_recognised() {
+        assert_eq!(outward_code("bs1").as_deref(), Some("BS1"));
+        assert_eq!(outward_code("SW1A").as_deref(), Some("SW1A"));
+        assert_eq!(outward_code("CF10").as_deref(), Some("CF10"));
+        assert_eq!(outward_code("M1").as_deref(), Some("M1"));
+        for not in ["smith", "BS", "BS1 4DJ", "1980", "B", "ABC1"] {
+            assert_eq!(outward_code(not), None, "{not}");
+        }
     }
 
     #[test]
