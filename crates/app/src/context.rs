@@ -27,16 +27,18 @@ pub struct Ctx {
     pub operation_id: Uuid,
     pub client_addr: Option<String>,
     pub actor: Option<Actor>,
+    /// The operator at the server's command line, who already holds the database.
+    pub operator: bool,
 }
 
 impl Ctx {
     pub fn anonymous(operation_id: Uuid, client_addr: Option<String>) -> Self {
-        Self { operation_id, client_addr, actor: None }
+        Self { operation_id, client_addr, actor: None, operator: false }
     }
 
     /// The operator at the server's command line (user and token management, imports).
     pub fn command_line() -> Self {
-        Self { operation_id: domain::new_id(), client_addr: Some("command-line".into()), actor: None }
+        Self { operation_id: domain::new_id(), client_addr: Some("command-line".into()), actor: None, operator: true }
     }
 
     pub fn with_actor(mut self, actor: Actor) -> Self {
@@ -52,7 +54,7 @@ impl Ctx {
     pub fn actor_role_label(&self) -> String {
         match &self.actor {
             Some(a) => a.role.as_str().to_owned(),
-            None if self.client_addr.as_deref() == Some("command-line") => "command_line".to_owned(),
+            None if self.operator => "command_line".to_owned(),
             None => "anonymous".to_owned(),
         }
     }

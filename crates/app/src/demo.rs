@@ -59,12 +59,14 @@ impl App {
             created_at: now,
         };
         let sites = [
-            ("Riverside Surgery", "England", "12 River Street", "Bristol", "BS1 4DJ", "en"),
-            ("Meddygfa'r Bont", "Wales", "3 Heol y Bont", "Cardiff", "CF10 1EP", "cy"),
+            // One site in England, one in Wales (so Welsh is exercised); both are in the
+            // england-and-wales bank-holiday division.
+            ("Riverside Surgery", "12 River Street", "Bristol", "BS1 4DJ", "en"),
+            ("Meddygfa'r Bont", "3 Heol y Bont", "Cardiff", "CF10 1EP", "cy"),
         ];
         let mut tx = self.db().begin().await?;
         organisation::insert_organisation(&mut tx, &org).await?;
-        for (name, _nation, street, town, postcode, lang) in sites {
+        for (name, street, town, postcode, lang) in sites {
             organisation::insert_site(
                 &mut tx,
                 &SiteRow {

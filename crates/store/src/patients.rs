@@ -179,16 +179,11 @@ pub async fn phones_of(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<Ph
 /// Replace the name terms a patient is found by. `terms` are (folded term, source) pairs.
 pub async fn index_terms(tx: &mut Tx, patient_id: Uuid, terms: &[(String, &'static str)]) -> Result<()> {
     on_tx!(tx, c => sqlx::query("DELETE FROM patient_terms WHERE patient_id = $1").bind(patient_id).execute(c).await.map(|_| ()))?;
-    for (term, source) in terms {
-        let rev: String = term.chars().rev().collect();
-        on_tx!(tx, c => sqlx::query("INSERT INTO name_terms (term, rev) VALUES ($1, $2) ON CONFLICT (term) DO NOTHING")
-            .bind(term).bind(&rev).execute(c).await.map(|_| ()))?;
-        let id: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT id FROM name_terms WHERE term = $1").bind(term).fetch_one(c).await)?;
-        on_tx!(tx, c => sqlx::query(
-            "INSERT INTO patient_terms (term_id, patient_id, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id).bind(patient_id).bind(*source).execute(c).await.map(|_| ()))?;
-    }
-    Ok(())
+    let words: Vec<String> = terms.iter().map(|(t, _)| t.clone()).collect();
+    let ids: std::collections::HashMap<String, i64> = term_ids(tx, &words).await?.into_iter().collect();
+    let postings: Vec<(i64, Uuid, &'static str)> =
+        terms.iter().filter_map(|(t, source)| ids.get(t).map(|&id| (id, patient_id, *source))).collect();
+    insert_postings_batch(tx, &postings).await
 }
 
 /// Distinct terms starting with `prefix` (forward, or on the reversed term with `reversed`), up to `limit`.
@@ -466,12 +461,15 @@ pub async fn insert_phones_batch(tx: &mut Tx, phones: &[PhoneRow]) -> Result<()>
 
 /// Ids of these terms, adding the ones not yet known.
 pub async fn term_ids(tx: &mut Tx, terms: &[String]) -> Result<Vec<(String, i64)>> {
+    let mut terms = terms.to_vec();
+    terms.sort_unstable();
+    terms.dedup();
     let mut out = Vec::with_capacity(terms.len());
     for chunk in terms.chunks(1000) {
         on_tx!(tx, c => {
             let mut qb = sqlx::QueryBuilder::new("INSERT INTO name_terms (term, rev) ");
             qb.push_values(chunk, |mut b, t| {
-                b.push_bind(t).push_bind(t.chars().rev().collect::<String>());
+                b.push_bind(t).push_bind(domain::patients::names::reversed(t));
             });
             qb.push(" ON CONFLICT (term) DO NOTHING");
             qb.build().execute(c).await.map(|_| ())

@@ -175,7 +175,7 @@ impl App {
     /// As [`App::authorize`], but the operator at the server's command line (who already holds the
     /// database) is allowed without a role; the grant is still audited as theirs.
     pub async fn authorize_or_operator(&self, ctx: &Ctx, access: Access<'_>) -> Result<Grant> {
-        if ctx.actor.is_none() && ctx.actor_role_label() == "command_line" {
+        if ctx.actor.is_none() && ctx.operator {
             let mut e = entry(ctx, access.action.as_str(), access.resource_type, access.resource_id, Outcome::Allowed);
             e.purpose = Some(access.purpose.as_str().to_owned());
             e.reason = Some("operator at the server's command line".into());

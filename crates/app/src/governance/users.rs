@@ -68,15 +68,4 @@ impl App {
         tx.commit().await?;
         Ok(row)
     }
-
-    pub async fn list_users(&self, ctx: &Ctx) -> Result<Vec<UserRow>> {
-        let grant = self
-            .authorize_or_operator(ctx, Access::general(Action::ManageUsers, Purpose::SystemAdministration, "user"))
-            .await?;
-        let mut tx = self.db().begin().await?;
-        let rows = user_store::list(&mut tx).await?;
-        grant.named("list_users").record(&mut tx).await?;
-        tx.commit().await?;
-        Ok(rows)
-    }
 }

@@ -43,6 +43,13 @@ pub(crate) fn actor(ctx: &Ctx) -> crate::Result<&Actor> {
     ctx.actor.as_ref().ok_or(crate::AppError::Unauthenticated)
 }
 
+/// Date of birth and the day to count age to (date of death, or today), for a record.
+pub fn age_span(p: &PatientRow) -> Option<(jiff::civil::Date, jiff::civil::Date)> {
+    let born = p.date_of_birth.parse().ok()?;
+    let until = p.date_of_death.as_deref().and_then(|d| d.parse().ok()).unwrap_or_else(today);
+    Some((born, until))
+}
+
 /// Today in the UK, for date-of-birth checks.
 pub fn today() -> jiff::civil::Date {
     jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC)).date()

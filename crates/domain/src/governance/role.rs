@@ -28,16 +28,6 @@ impl Role {
         Role::Patient,
     ];
 
-    /// The roles staff accounts can hold (patients sign in through the portal, not the staff pages).
-    pub const STAFF: [Role; 6] = [
-        Role::Receptionist,
-        Role::Clinician,
-        Role::PracticeManager,
-        Role::ComplaintsLead,
-        Role::CaldicottGuardian,
-        Role::Admin,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Receptionist => "receptionist",
@@ -61,10 +51,6 @@ impl Role {
             Role::Admin => "Administrator",
             Role::Patient => "Patient",
         }
-    }
-
-    pub fn is_staff(self) -> bool {
-        self != Role::Patient
     }
 }
 

@@ -201,10 +201,6 @@ impl PatientDetails {
     pub fn called(&self) -> &str {
         self.preferred_name.as_deref().unwrap_or_else(|| self.given_names.split_whitespace().next().unwrap_or(""))
     }
-
-    pub fn mobiles(&self) -> impl Iterator<Item = &Phone> {
-        self.phones.iter().filter(|p| p.kind == PhoneKind::Mobile)
-    }
 }
 
 /// Trim a text field; refuse control characters and over-long values. `None` for blank.

@@ -47,11 +47,6 @@ pub async fn delete_for_user(tx: &mut Tx, user_id: Uuid) -> Result<u64> {
     Ok(done)
 }
 
-pub async fn count_for_user(db: &Db, user_id: Uuid, now: Ts) -> Result<i64> {
-    Ok(on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
-        .bind(user_id).bind(now).fetch_one(p).await)?)
-}
-
 pub async fn delete_expired(db: &Db, now: Ts) -> Result<u64> {
     let done = on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(done)

@@ -216,16 +216,8 @@ impl From<PatientRecord> for PatientView {
             })
             .collect();
         let p = r.row;
-        let age = p
-            .date_of_birth
-            .parse::<jiff::civil::Date>()
-            .map(|d| {
-                domain::patients::dates::age_on(
-                    d,
-                    p.date_of_death.as_deref().and_then(|x| x.parse().ok()).unwrap_or_else(app::patients::today),
-                )
-            })
-            .unwrap_or(0);
+        let age =
+            app::patients::age_span(&p).map(|(born, until)| domain::patients::dates::age_on(born, until)).unwrap_or(0);
         Self {
             id: p.id,
             nhs_number: p

@@ -32,6 +32,13 @@ const BREAK_GLASS_MS: i64 = 30 * 60 * 1000;
 
 type BreakGlassMap = std::collections::HashMap<Uuid, (String, i64)>;
 
+/// Open a record for a page: the session's break-glass reason for it applies, and a refusal becomes the
+/// right page (the break-glass form for a clinician, an error page otherwise).
+async fn open_record(state: &AppState, staff: &Staff, id: Uuid) -> Result<PatientRecord, Response> {
+    let glass = break_glass_reason(staff, id).await;
+    state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await.map_err(|e| view_error(staff, id, e))
+}
+
 /// The reason this session gave for breaking the glass on a record, while it still applies.
 async fn break_glass_reason(staff: &Staff, id: Uuid) -> Option<String> {
     let map: BreakGlassMap = staff.session.get(BREAK_GLASS).await.ok().flatten()?;
@@ -253,15 +260,7 @@ impl Banner {
     fn of(r: &PatientRecord) -> Self {
         let row = &r.row;
         let break_glass = r.break_glass;
-        let age = row
-            .date_of_birth
-            .parse::<jiff::civil::Date>()
-            .map(|d| {
-                let until =
-                    row.date_of_death.as_deref().and_then(|x| x.parse().ok()).unwrap_or_else(app::patients::today);
-                age_words(d, until)
-            })
-            .unwrap_or_default();
+        let age = app::patients::age_span(row).map(|(born, until)| age_words(born, until)).unwrap_or_default();
         let mut notes = Vec::new();
         if row.preferred_language != "en" {
             notes.push(format!("Prefers {}", language_name(&row.preferred_language)));
@@ -629,13 +628,12 @@ fn view_error(staff: &Staff, id: Uuid, e: AppError) -> Response {
 }
 
 pub async fn record(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
-    let glass = break_glass_reason(&staff, id).await;
-    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
+    match open_record(&state, &staff, id).await {
         Ok(r) => {
             let flash = take_flash(&staff).await;
             ok(&record_page(&staff, r, flash))
         }
-        Err(e) => view_error(&staff, id, e),
+        Err(page) => page,
     }
 }
 
@@ -766,8 +764,7 @@ pub async fn register_confirmed(
 }
 
 pub async fn edit_form(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Response {
-    let glass = break_glass_reason(&staff, id).await;
-    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
+    match open_record(&state, &staff, id).await {
         Ok(r) => {
             let form = PatientForm::from_record(&r.row, &r.phones);
             ok(&EditPage {
@@ -780,7 +777,7 @@ pub async fn edit_form(State(state): State<AppState>, staff: Staff, Path(id): Pa
                 genders: GENDERS,
             })
         }
-        Err(e) => view_error(&staff, id, e),
+        Err(page) => page,
     }
 }
 
@@ -928,7 +925,7 @@ pub async fn merge_form(State(state): State<AppState>, staff: Staff, Path(id): P
     if let Err(e) = state.app.may(&staff.ctx, Action::MergePatients).await {
         return PageError(e, staff.op()).into_response();
     }
-    match state.app.view_patient(&staff.ctx, id, None, None).await {
+    match open_record(&state, &staff, id).await {
         Ok(r) => ok(&MergePage {
             shell: Shell::staff("Merge a duplicate record", &staff),
             csrf: staff.csrf.clone(),
@@ -936,7 +933,7 @@ pub async fn merge_form(State(state): State<AppState>, staff: Staff, Path(id): P
             id: r.row.id,
             other: String::new(),
         }),
-        Err(e) => view_error(&staff, id, e),
+        Err(page) => page,
     }
 }
 
@@ -966,9 +963,9 @@ pub async fn merge_review(
     Path(id): Path<Uuid>,
     CsrfForm(f): CsrfForm<OtherForm>,
 ) -> Response {
-    let keep = match state.app.view_patient(&staff.ctx, id, None, None).await {
+    let keep = match open_record(&state, &staff, id).await {
         Ok(r) => r,
-        Err(e) => return view_error(&staff, id, e),
+        Err(page) => return page,
     };
     let other_id = match find_other(&state, &staff, &f.other).await {
         Ok(o) if o == keep.row.id => {
@@ -980,22 +977,15 @@ pub async fn merge_review(
         Ok(o) => state.app.view_patient(&staff.ctx, o, None, None).await,
         Err(e) => Err(e),
     };
-    let other = match other {
+    let errors = match other {
+        Ok(o) => Ok(o),
+        Err(AppError::Invalid(inv)) => Err(inv.0),
+        Err(AppError::NotFound { .. }) => Err(vec![FieldError::new("other", "No patient has that record id")]),
+        Err(e) => return PageError(e, staff.op()).into_response(),
+    };
+    let other = match errors {
         Ok(o) => o,
-        Err(AppError::Invalid(inv)) => {
-            return render(
-                &MergePage {
-                    shell: Shell::staff("Merge a duplicate record", &staff).with_errors(inv.0),
-                    csrf: staff.csrf.clone(),
-                    banner: Banner::of(&keep),
-                    id: keep.row.id,
-                    other: f.other,
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
-        Err(AppError::NotFound { .. }) => {
-            let errors = vec![FieldError::new("other", "No patient has that record id")];
+        Err(errors) => {
             return render(
                 &MergePage {
                     shell: Shell::staff("Merge a duplicate record", &staff).with_errors(errors),
@@ -1007,7 +997,6 @@ pub async fn merge_review(
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
         }
-        Err(e) => return PageError(e, staff.op()).into_response(),
     };
     let (a, b) = (&keep.row, &other.row);
     let or_none = |v: Option<&String>| v.cloned().filter(|s| !s.is_empty()).unwrap_or_else(|| "(none)".into());
@@ -1141,8 +1130,7 @@ async fn needs_page(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
-    let glass = break_glass_reason(staff, id).await;
-    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
+    match open_record(state, staff, id).await {
         Ok(r) => {
             let current = r
                 .needs
@@ -1168,7 +1156,7 @@ async fn needs_page(
                 status,
             )
         }
-        Err(e) => view_error(staff, id, e),
+        Err(page) => page,
     }
 }
 
@@ -1269,8 +1257,7 @@ async fn related_page(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
-    let glass = break_glass_reason(staff, id).await;
-    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
+    match open_record(state, staff, id).await {
         Ok(r) => render(
             &RelatedPage {
                 shell: Shell::staff("Add a carer or other person", staff).with_errors(errors),
@@ -1282,7 +1269,7 @@ async fn related_page(
             },
             status,
         ),
-        Err(e) => view_error(staff, id, e),
+        Err(page) => page,
     }
 }
 
@@ -1341,8 +1328,7 @@ pub async fn alert_form(State(state): State<AppState>, staff: Staff, Path(id): P
     if let Err(e) = state.app.may(&staff.ctx, Action::EditRestrictedAlerts).await {
         return PageError(e, staff.op()).into_response();
     }
-    let glass = break_glass_reason(&staff, id).await;
-    match state.app.view_patient(&staff.ctx, id, None, glass.as_deref()).await {
+    match open_record(&state, &staff, id).await {
         Ok(r) => ok(&AlertPage {
             shell: Shell::staff("Add a restricted alert", &staff),
             csrf: staff.csrf.clone(),
@@ -1350,7 +1336,7 @@ pub async fn alert_form(State(state): State<AppState>, staff: Staff, Path(id): P
             id: r.row.id,
             text: String::new(),
         }),
-        Err(e) => view_error(&staff, id, e),
+        Err(page) => page,
     }
 }
 
@@ -1365,7 +1351,7 @@ pub async fn add_alert(
             set_flash(&staff, "The alert has been added.").await;
             see_other(&format!("/staff/patients/{id}"))
         }
-        Err(AppError::Invalid(inv)) => match state.app.view_patient(&staff.ctx, id, None, None).await {
+        Err(AppError::Invalid(inv)) => match open_record(&state, &staff, id).await {
             Ok(r) => render(
                 &AlertPage {
                     shell: Shell::staff("Add a restricted alert", &staff).with_errors(inv.0),
@@ -1376,7 +1362,7 @@ pub async fn add_alert(
                 },
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
-            Err(e) => view_error(&staff, id, e),
+            Err(page) => page,
         },
         Err(e) => PageError(e, staff.op()).into_response(),
     }
