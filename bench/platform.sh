@@ -62,6 +62,8 @@ FIGURES=()       # "figure: ..." lines for the summary
 NOTES=()         # problems noticed along the way
 CLK_TCK=$(getconf CLK_TCK)
 exec {SLEEP_FD}<> <(:) # `read -t` on this never gets data: a fork-free sleep
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
     local pid
@@ -81,17 +83,7 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-now_us() { local t=$EPOCHREALTIME; echo $((10#${t/./})); }
-nap() { read -r -t "$1" -u "$SLEEP_FD" _ || true; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
-figure() { # name value unit target
-    FIGURES+=("figure: $1 = $2 $3 (target $4)")
-}
-note() {
-    NOTES+=("$*")
-    echo "   ! $*"
-}
 
 free_port() {
     local p
@@ -141,31 +133,6 @@ wait_ready() { # pid port t0
     done
 }
 
-# TERM, wait up to STOP_TIMEOUT_S, then KILL; reaps the process and forgets its id (so cleanup never
-# signals a recycled pid). Sets STOP_MS ("killed" when TERM was not enough). Not for $(...) either.
-stop_server() { # pid
-    local pid=$1 t0 p rest=()
-    t0=$(now_us)
-    STOP_MS=
-    for p in "${PIDS[@]}"; do [[ $p != "$pid" ]] && rest+=("$p"); done
-    PIDS=("${rest[@]}")
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null
-        local deadline=$(( t0 + STOP_TIMEOUT_S * 1000000 ))
-        # A child that exited stays a zombie (kill -0 succeeds) until waited for, so check its state.
-        while [[ -r /proc/$pid/stat ]] && [[ $(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) != Z ]] &&
-            (( $(now_us) < deadline )); do
-            nap 0.01
-        done
-        if [[ -r /proc/$pid/stat ]] && [[ $(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) != Z ]]; then
-            kill -KILL "$pid" 2>/dev/null
-            STOP_MS=killed
-        fi
-    fi
-    wait "$pid" 2>/dev/null
-    [[ -z $STOP_MS ]] && STOP_MS=$(( ($(now_us) - t0 + 500) / 1000 ))
-    return 0
-}
 
 # The server's own "ready_ms" (measured inside `serve` from before opening the database).
 logged_ready_ms() { # logname
@@ -175,7 +142,6 @@ logged_ready_ms() { # logname
 status_kb() { # pid field
     awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
 }
-kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 cpu_ticks() { # pid -> utime+stime in clock ticks
     # The command name (field 2) may hold spaces; fields after the closing parenthesis are fixed.
@@ -191,11 +157,6 @@ machine_ticks() { # -> "busy total" over all CPUs
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2 + 0.5) }'; }
 maximum() { printf '%s\n' "$@" | sort -n | tail -1; }
 
-pg_reachable() {
-    [[ ${SKIP_PG:-0} == 1 ]] && return 1
-    command -v psql >/dev/null || return 1
-    PGCONNECT_TIMEOUT=3 timeout 10 psql "$PG_ADMIN_URL" -qAtX -c 'select 1' >/dev/null 2>&1
-}
 pg_fresh_db() {
     PG_CREATED=1
     PGCONNECT_TIMEOUT=3 timeout 20 psql "$PG_ADMIN_URL" -qAtX \

@@ -83,6 +83,8 @@ FIGURES=()
 NOTES=()
 CLK_TCK=$(getconf CLK_TCK)
 exec {SLEEP_FD}<> <(:) # `read -t` on this never gets data: a fork-free sleep
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
     local pid
@@ -102,17 +104,7 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-now_us() { local t=$EPOCHREALTIME; echo $((10#${t/./})); }
-nap() { read -r -t "$1" -u "$SLEEP_FD" _ || true; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
-figure() { # name value unit target
-    FIGURES+=("figure: $1 = $2 $3 (target $4)")
-}
-note() {
-    NOTES+=("$*")
-    echo "   ! $*"
-}
 over() { awk -v v="$1" -v t="$2" 'BEGIN { exit !(v > t) }'; }   # exit 0 when $1 > $2 (decimals)
 under() { awk -v v="$1" -v t="$2" 'BEGIN { exit !(v < t) }'; }
 
@@ -166,28 +158,6 @@ wait_ready() { # pid port t0
     done
 }
 
-stop_server() { # pid
-    local pid=$1 t0 p rest=()
-    t0=$(now_us)
-    STOP_MS=
-    for p in "${PIDS[@]}"; do [[ $p != "$pid" ]] && rest+=("$p"); done
-    PIDS=("${rest[@]}")
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null
-        local deadline=$(( t0 + STOP_TIMEOUT_S * 1000000 ))
-        while [[ -r /proc/$pid/stat ]] && [[ $(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) != Z ]] &&
-            (( $(now_us) < deadline )); do
-            nap 0.01
-        done
-        if [[ -r /proc/$pid/stat ]] && [[ $(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) != Z ]]; then
-            kill -KILL "$pid" 2>/dev/null
-            STOP_MS=killed
-        fi
-    fi
-    wait "$pid" 2>/dev/null
-    [[ -z $STOP_MS ]] && STOP_MS=$(( ($(now_us) - t0 + 500) / 1000 ))
-    return 0
-}
 
 # Run a long command (generator, import) in the background and wait for it, so that an interrupt takes
 # effect at once: cleanup stops it like a server. Start it under `timeout`, which passes the TERM on to
@@ -202,7 +172,6 @@ run_waited() { # command...
 }
 
 status_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
-kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 cpu_ticks() { # pid -> "utime stime" in clock ticks
     local s; s=$(<"/proc/$1/stat") || return 1
@@ -212,11 +181,6 @@ cpu_ticks() { # pid -> "utime stime" in clock ticks
 }
 machine_ticks() { awk '$1 == "cpu" { busy = $2 + $3 + $4 + $7 + $8 + $9; total = busy + $5 + $6; print busy, total }' /proc/stat; }
 
-pg_reachable() {
-    [[ ${SKIP_PG:-0} == 1 ]] && return 1
-    command -v psql >/dev/null || return 1
-    PGCONNECT_TIMEOUT=3 timeout 10 psql "$PG_ADMIN_URL" -qAtX -c 'select 1' >/dev/null 2>&1
-}
 pg_fresh_db() {
     PG_CREATED=1
     PGCONNECT_TIMEOUT=3 timeout 30 psql "$PG_ADMIN_URL" -qAtX \
