@@ -3,7 +3,7 @@
 //! a language other than English, some carers and proxies, a few deceased and deregistered. Deterministic,
 //! so every demo looks the same.
 
-use crate::patients::record::{name_terms_of, row_for_import};
+use crate::patients::record::row_for_import;
 use crate::{App, Result};
 use domain::patients::ais::CATALOGUE;
 use domain::patients::nhs_number::check_digit;
@@ -258,7 +258,7 @@ impl App {
             let (row, phones) = row_for_import(&details, domain::new_id(), organisation_id, now);
             patient_store::insert(&mut tx, &row).await?;
             patient_store::replace_phones(&mut tx, row.id, &phones).await?;
-            patient_store::index_terms(&mut tx, row.id, &name_terms_of(&row)).await?;
+            patient_store::name_index::reindex_record(&mut tx, &row).await?;
             for code in extras.needs {
                 let kind = domain::patients::ais::need(code).map_err(crate::AppError::Internal)?;
                 patient_store::add_need(&mut tx, row.id, code, &format!("{:?}", kind.category), None, None, now)

@@ -149,6 +149,56 @@ both_backends! {
         assert!(matches!(app.search_patients(&admin, "smith", None, 1).await, Err(AppError::Forbidden { .. })));
     }
 
+    async fn name_search_pages_through_every_match_once_in_rank_order(db: Db) {
+        let app = setup(db).await;
+        let desk = as_role(&app, Role::Receptionist).await;
+        let mut want: Vec<(String, String)> = Vec::new();
+        for (family, n) in [("Harris", 44), ("Hart", 3), ("Hardy", 2)] {
+            for i in 0..n {
+                let given = format!("Ann{}", (b'a' + i as u8 % 26) as char).repeat(1 + i / 26);
+                app.register_patient(&desk, &person(&given, family, "1970-01-01"), true).await.unwrap();
+                want.push((family.to_owned(), given));
+            }
+        }
+        // Listed under "harris" and under "harry": shown once, at its first place.
+        app.register_patient(&desk, &person("Harry", "Harris", "1960-05-05"), true).await.unwrap();
+        want.push(("Harris".into(), "Harry".into()));
+        let key = |(f, g): &(String, String)| {
+            let group = ["hardy", "harris", "hart"].iter().position(|x| *x == f.to_lowercase()).unwrap();
+            (group, g.to_lowercase())
+        };
+        want.sort_by_key(key);
+        let mut got = Vec::new();
+        for page in 1..=3 {
+            let r = app.search_patients(&desk, "har", None, page).await.unwrap();
+            assert_eq!((r.total, r.truncated), (50, false));
+            got.extend(r.patients.into_iter().map(|p| (p.family_name, p.given_names)));
+        }
+        assert_eq!(got, want, "every match once, grouped by matched name, by name within each");
+        assert!(app.search_patients(&desk, "har", None, 4).await.unwrap().patients.is_empty());
+        assert!(matches!(app.search_patients(&desk, "har", None, 251).await, Err(AppError::Invalid(_))));
+
+        let both = app.search_patients(&desk, "harry har", None, 1).await.unwrap();
+        let names: Vec<String> = both.patients.iter().map(|p| format!("{} {}", p.given_names, p.family_name)).collect();
+        assert_eq!(names, vec!["Harry Harris", "Anna Hardy", "Annb Hardy"], "both words matched whole first; harry is a typo of hardy");
+        let ranked = app.search_patients(&desk, "ann harris", None, 1).await.unwrap();
+        assert_eq!(ranked.total, 44);
+        assert_eq!(ranked.patients[0].given_names, "Anna", "equal matches by name");
+        for typo in ["hrat", "xart", "harst", "hat"] {
+            let r = app.search_patients(&desk, typo, None, 1).await.unwrap();
+            assert!(r.patients.iter().any(|p| p.family_name == "Hart"), "{typo} finds Hart");
+        }
+
+        // An index emptied by a migration that reshaped it is rebuilt at the next start.
+        match app.db() {
+            Db::Sqlite(p, _) => { sqlx::query("DELETE FROM patient_terms").execute(p).await.unwrap(); }
+            Db::Postgres(p) => { sqlx::query("DELETE FROM patient_terms").execute(p).await.unwrap(); }
+        }
+        assert_eq!(app.search_patients(&desk, "hart", None, 1).await.unwrap().total, 0);
+        app.db().migrate().await.unwrap();
+        assert_eq!(app.search_patients(&desk, "hart", None, 1).await.unwrap().total, 3);
+    }
+
     async fn viewing_is_audited_and_clinicians_break_the_glass_for_others(db: Db) {
         let app = setup(db).await;
         let desk = as_role(&app, Role::Receptionist).await;

@@ -4,6 +4,7 @@
 
 pub mod governance;
 pub mod patients;
+pub mod scheduling;
 pub mod time;
 pub mod validation;
 

@@ -6,6 +6,7 @@
 pub mod governance;
 pub mod organisation;
 pub mod patients;
+pub mod scheduling;
 mod ts;
 
 #[cfg(feature = "testing")]
@@ -190,11 +191,14 @@ pub struct DbOptions {
     pub max_connections: u32,
     /// PostgreSQL only: run in this schema (created if missing). Tests use one schema each.
     pub schema: Option<String>,
+    /// SQLite only: page cache per connection, in MiB. A bulk import writes index pages all over a
+    /// large file and runs several times faster when they stay cached between batches.
+    pub sqlite_cache_mib: u32,
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { max_connections: 16, schema: None }
+        Self { max_connections: 16, schema: None, sqlite_cache_mib: 8 }
     }
 }
 
@@ -209,7 +213,9 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                // Negative: a size in KiB rather than pages.
+                .pragma("cache_size", format!("-{}", u64::from(opts.sqlite_cache_mib.max(1)) * 1024));
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(2))
                 .min_connections(1)
@@ -284,6 +290,12 @@ impl Db {
             return Err(StoreError::NewerSchema { found, known });
         }
         on_db!(self, p => self.migrator().run(p).await)?;
+        // Some migrations reshape an index whose entries need Rust (Unicode folding) to compute.
+        if patients::name_index::needs_rebuild(self).await? {
+            tracing::info!("rebuilding the patient name index");
+            let n = patients::name_index::rebuild(self, |_| ()).await?;
+            tracing::info!(records = n, "patient name index rebuilt");
+        }
         Ok(())
     }
 

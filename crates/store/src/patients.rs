@@ -3,6 +3,8 @@
 use crate::{Conn, Result, Ts, Tx, on_conn, on_tx};
 use uuid::Uuid;
 
+pub mod name_index;
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PatientRow {
     pub id: Uuid,
@@ -174,51 +176,6 @@ pub async fn replace_phones(tx: &mut Tx, patient_id: Uuid, phones: &[PhoneRow]) 
 pub async fn phones_of(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<PhoneRow>> {
     let select = "SELECT patient_id, position, e164, kind FROM patient_phones WHERE patient_id";
     fetch_for_ids(conn.into(), select, ids, "ORDER BY patient_id, position").await
-}
-
-/// Replace the name terms a patient is found by. `terms` are (folded term, source) pairs.
-pub async fn index_terms(tx: &mut Tx, patient_id: Uuid, terms: &[(String, &'static str)]) -> Result<()> {
-    on_tx!(tx, c => sqlx::query("DELETE FROM patient_terms WHERE patient_id = $1").bind(patient_id).execute(c).await.map(|_| ()))?;
-    let words: Vec<String> = terms.iter().map(|(t, _)| t.clone()).collect();
-    let ids: std::collections::HashMap<String, i64> = term_ids(tx, &words).await?.into_iter().collect();
-    let postings: Vec<(i64, Uuid, &'static str)> =
-        terms.iter().filter_map(|(t, source)| ids.get(t).map(|&id| (id, patient_id, *source))).collect();
-    insert_postings_batch(tx, &postings).await
-}
-
-/// Distinct terms starting with `prefix` (forward, or on the reversed term with `reversed`), up to `limit`.
-pub async fn terms_with_prefix(
-    conn: impl Into<Conn<'_>>,
-    prefix: &str,
-    reversed: bool,
-    limit: i64,
-) -> Result<Vec<(i64, String)>> {
-    // A half-open range rather than LIKE: it uses the index on both backends whatever the collation.
-    let upper = format!("{prefix}\u{10FFFF}");
-    let sql = if reversed {
-        "SELECT id, term FROM name_terms WHERE rev >= $1 AND rev < $2 ORDER BY rev LIMIT $3"
-    } else {
-        "SELECT id, term FROM name_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3"
-    };
-    Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(prefix).bind(&upper).bind(limit).fetch_all(c).await)?)
-}
-
-/// Patients carrying any of the terms: (patient, term id), up to `limit` rows. Only live records carry
-/// terms (a merge removes the merged record's), so no join back to `patients` is needed.
-pub async fn postings(conn: impl Into<Conn<'_>>, term_ids: &[i64], limit: i64) -> Result<Vec<(Uuid, i64)>> {
-    if term_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT patient_id, term_id FROM patient_terms WHERE term_id IN ({}) LIMIT ${}",
-        placeholders(1, term_ids.len()),
-        term_ids.len() + 1
-    ));
-    Ok(on_conn!(conn.into(), c => {
-        let mut q = sqlx::query_as(sql);
-        for id in term_ids { q = q.bind(*id); }
-        q.bind(limit).fetch_all(c).await
-    })?)
 }
 
 pub async fn count(conn: impl Into<Conn<'_>>) -> Result<i64> {
@@ -406,8 +363,7 @@ pub async fn move_belongings(tx: &mut Tx, from: Uuid, to: Uuid) -> Result<()> {
         let sql = sqlx::AssertSqlSafe(format!("UPDATE {table} SET patient_id = $2 WHERE patient_id = $1"));
         on_tx!(tx, c => sqlx::query(sql).bind(from).bind(to).execute(c).await.map(|_| ()))?;
     }
-    on_tx!(tx, c => sqlx::query("DELETE FROM patient_terms WHERE patient_id = $1").bind(from).execute(c).await.map(|_| ()))?;
-    Ok(())
+    name_index::remove_record(tx, from).await
 }
 
 /// Mark a record as merged into another; false if it was already merged.
@@ -453,50 +409,6 @@ pub async fn insert_phones_batch(tx: &mut Tx, phones: &[PhoneRow]) -> Result<()>
             qb.push_values(chunk, |mut b, p| {
                 b.push_bind(domain::new_id()).push_bind(p.patient_id).push_bind(p.position).push_bind(&p.e164).push_bind(&p.kind);
             });
-            qb.build().execute(c).await.map(|_| ())
-        })?;
-    }
-    Ok(())
-}
-
-/// Ids of these terms, adding the ones not yet known.
-pub async fn term_ids(tx: &mut Tx, terms: &[String]) -> Result<Vec<(String, i64)>> {
-    let mut terms = terms.to_vec();
-    terms.sort_unstable();
-    terms.dedup();
-    let mut out = Vec::with_capacity(terms.len());
-    for chunk in terms.chunks(1000) {
-        on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO name_terms (term, rev) ");
-            qb.push_values(chunk, |mut b, t| {
-                b.push_bind(t).push_bind(domain::patients::names::reversed(t));
-            });
-            qb.push(" ON CONFLICT (term) DO NOTHING");
-            qb.build().execute(c).await.map(|_| ())
-        })?;
-        let rows: Vec<(i64, String)> = on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new("SELECT id, term FROM name_terms WHERE term IN (");
-            let mut sep = qb.separated(", ");
-            for t in chunk {
-                sep.push_bind(t);
-            }
-            qb.push(")");
-            qb.build_query_as::<(i64, String)>().fetch_all(c).await
-        })?;
-        out.extend(rows.into_iter().map(|(id, t)| (t, id)));
-    }
-    Ok(out)
-}
-
-/// Link many (term id, patient, source) at once.
-pub async fn insert_postings_batch(tx: &mut Tx, postings: &[(i64, Uuid, &'static str)]) -> Result<()> {
-    for chunk in postings.chunks(1000) {
-        on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO patient_terms (term_id, patient_id, source) ");
-            qb.push_values(chunk, |mut b, (t, p, s)| {
-                b.push_bind(*t).push_bind(*p).push_bind(*s);
-            });
-            qb.push(" ON CONFLICT DO NOTHING");
             qb.build().execute(c).await.map(|_| ())
         })?;
     }
@@ -586,4 +498,13 @@ pub async fn ids_in_outward_code(conn: impl Into<Conn<'_>>, outward: &str, limit
     Ok(on_conn!(conn.into(), c => sqlx::query_scalar(
         "SELECT id FROM patients WHERE postcode >= $1 AND postcode < $2 AND merged_into IS NULL ORDER BY family_name, given_names LIMIT $3")
         .bind(&from).bind(&to).bind(limit).fetch_all(c).await)?)
+}
+
+/// Mark a communication need reviewed on a day (`YYYY-MM-DD`). False when the need is not this
+/// patient's or has been removed.
+pub async fn review_need(tx: &mut Tx, patient_id: Uuid, need_id: Uuid, on: &str) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE patient_needs SET reviewed_on = $3 WHERE id = $1 AND patient_id = $2 AND removed_at IS NULL")
+        .bind(need_id).bind(patient_id).bind(on).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }

@@ -17,9 +17,10 @@ fn in_ci() -> bool {
 /// A new SQLite database file in the temp directory, migrated. Small pool, as in a single binary.
 pub async fn sqlite() -> Db {
     let path = std::env::temp_dir().join(format!("carefront-test-{}.db", uuid::Uuid::now_v7().simple()));
-    let db = Db::connect(&format!("sqlite://{}", path.display()), &DbOptions { max_connections: 4, schema: None })
-        .await
-        .expect("open a temporary SQLite database");
+    let db =
+        Db::connect(&format!("sqlite://{}", path.display()), &DbOptions { max_connections: 4, ..DbOptions::default() })
+            .await
+            .expect("open a temporary SQLite database");
     db.migrate().await.expect("migrate the temporary SQLite database");
     db
 }
@@ -28,7 +29,7 @@ pub async fn sqlite() -> Db {
 /// outside CI. Schemas are named `t_…`; `scripts/test` drops old ones before each run.
 pub async fn postgres() -> Option<Db> {
     let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-    let opts = DbOptions { max_connections: 8, schema: Some(schema) };
+    let opts = DbOptions { max_connections: 8, schema: Some(schema), ..DbOptions::default() };
     match Db::connect(&postgres_url(), &opts).await {
         Ok(db) => {
             db.migrate().await.expect("migrate the test PostgreSQL schema");

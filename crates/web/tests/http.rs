@@ -942,6 +942,217 @@ mod record_parts {
     }
 }
 
+mod record_notes {
+    use super::*;
+
+    /// A patient registered through the API by reception: (id, reception's token).
+    async fn patient(app: &App, router: &Router, body: &str) -> (String, String) {
+        let desk = token_for(app, "reception").await;
+        let created = api(
+            router,
+            Method::POST,
+            "/api/v1/patients?confirm_possible_duplicate=true",
+            Some(&desk),
+            Some(("application/json", body)),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        (created.json()["id"].as_str().unwrap().to_owned(), desk)
+    }
+
+    fn count(actions: &[(String, String, String)], action: &str, outcome: &str) -> usize {
+        actions.iter().filter(|(a, o, _)| a == action && o == outcome).count()
+    }
+
+    both_backends! {
+        async fn other_identifiers_and_notes_of_disagreement_on_the_staff_pages(db: Db) {
+            let (app, router) = setup(db).await;
+            add_organisation(&app).await;
+            let (id, desk) = patient(&app, &router, r#"{"given_names":"Bea","family_name":"Lake","date_of_birth":"1966-06-06","phones":[{"number":"07700 900555"}]}"#).await;
+            let (other, _) = patient(&app, &router, r#"{"given_names":"Cal","family_name":"Moor","date_of_birth":"1970-01-01"}"#).await;
+            let mut browser = Client::new(&router);
+            let csrf = browser.signed_in("reception").await;
+            let record = browser.get(&format!("/staff/patients/{id}")).await;
+            assert!(record.body.contains(&format!("href=\"/staff/patients/{id}/identifiers\"")), "reachable from the summary");
+            assert!(record.body.contains(&format!("href=\"/staff/patients/{id}/disagreements\"")));
+
+            // Other identifiers: every bad field named, what was typed kept, nothing stored.
+            let page = browser.get(&format!("/staff/patients/{id}/identifiers")).await;
+            assert_eq!(page.status, StatusCode::OK);
+            assert!(page.body.contains("<h1>Other identifiers</h1>") && page.body.contains("None recorded."));
+            let url = format!("/staff/patients/{id}/identifiers");
+            let bad = browser.post_form(&url, &[("csrf_token", &csrf), ("system", "hospital number"), ("value", " ")]).await;
+            assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+            for (field, message) in [("system", "The system must be a URI"), ("value", "Enter the identifier")] {
+                assert!(bad.body.contains(&format!("href=\"#{field}\"")), "the summary links to {field}");
+                assert!(bad.body.contains(&format!("id=\"{field}-error\"")) && bad.body.contains(message), "{message}");
+            }
+            assert!(bad.body.contains("value=\"hospital number\""), "what was typed is kept");
+            let nhs = browser.post_form(&url, &[("csrf_token", &csrf), ("system", "https://fhir.nhs.uk/Id/nhs-number"), ("value", "9434765919")]).await;
+            assert_eq!(nhs.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(nhs.body.contains("Record the NHS number in the nhs_number field"));
+            let no_token = browser.post_form(&url, &[("system", "https://example.nhs.uk/Id/hospital-number"), ("value", "H123456")]).await;
+            assert_eq!(no_token.status, StatusCode::FORBIDDEN, "the form needs the session's token");
+            let pid = uuid::Uuid::parse_str(&id).unwrap();
+            assert!(store::patients::identifiers_of(app.db(), pid).await.unwrap().is_empty(), "nothing stored");
+
+            let added = browser.post_form(&url, &[("csrf_token", &csrf), ("system", " https://example.nhs.uk/Id/hospital-number "), ("value", "H123456")]).await;
+            assert_eq!((added.status, added.location()), (StatusCode::SEE_OTHER, url.as_str()));
+            let listed = browser.get(&url).await;
+            assert!(listed.body.contains("The identifier has been added.") && listed.body.contains("<dt>H123456</dt><dd>Issued by https://example.nhs.uk/Id/hospital-number</dd>"), "{}", listed.body);
+            let clash = browser.post_form(&format!("/staff/patients/{other}/identifiers"), &[("csrf_token", &csrf), ("system", "https://example.nhs.uk/Id/hospital-number"), ("value", "H123456")]).await;
+            assert_eq!(clash.status, StatusCode::CONFLICT);
+            assert!(clash.body.contains("href=\"#value\"") && clash.body.contains("Another patient already has this identifier"));
+            let via_api = api(&router, Method::GET, &format!("/api/v1/patients/{id}"), Some(&desk), None).await.json();
+            assert_eq!(via_api["identifiers"], json!([{"system": "https://example.nhs.uk/Id/hospital-number", "value": "H123456"}]));
+
+            // Notes of disagreement: attached to a field, the value itself unchanged.
+            let durl = format!("/staff/patients/{id}/disagreements");
+            let form = browser.get(&durl).await;
+            assert_eq!(form.status, StatusCode::OK);
+            assert!(form.body.contains("<h1>Notes of disagreement</h1>") && form.body.contains("<option value=\"date_of_birth\">Date of birth</option>"));
+            let empty = browser.post_form(&durl, &[("csrf_token", &csrf), ("field", ""), ("note", "  ")]).await;
+            assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+            for (field, message) in [("field", "Choose what the patient disagrees with"), ("note", "Enter what the patient disagrees with and why")] {
+                assert!(empty.body.contains(&format!("href=\"#{field}\"")) && empty.body.contains(message), "{message}");
+            }
+            let unknown = browser.post_form(&durl, &[("csrf_token", &csrf), ("field", "shoe_size"), ("note", "<b>Not 9</b>")]).await;
+            assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(unknown.body.contains("&#60;b&#62;Not 9&#60;/b&#62;</textarea>"), "the note typed is kept, escaped");
+            let long = "x".repeat(10_000);
+            let too_long = browser.post_form(&durl, &[("csrf_token", &csrf), ("field", "address"), ("note", &long)]).await;
+            assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(too_long.body.contains("<option value=\"address\" selected>"), "the field chosen is kept");
+            assert!(store::patients::disagreements_of(app.db(), pid).await.unwrap().is_empty(), "nothing stored");
+
+            let dob = browser.post_form(&durl, &[("csrf_token", &csrf), ("field", "date_of_birth"), ("note", "Patient says she was born on 7 June, not 6 June")]).await;
+            assert_eq!((dob.status, dob.location()), (StatusCode::SEE_OTHER, format!("/staff/patients/{id}").as_str()));
+            let phone = browser.post_form(&durl, &[("csrf_token", &csrf), ("field", "phones"), ("note", "That mobile is her daughter's")]).await;
+            assert_eq!(phone.status, StatusCode::SEE_OTHER);
+            let other_note = browser.post_form(&durl, &[("csrf_token", &csrf), ("field", "other"), ("note", "Disagrees with the practice's records generally")]).await;
+            assert_eq!(other_note.status, StatusCode::SEE_OTHER);
+            let summary = browser.get(&format!("/staff/patients/{id}")).await;
+            assert!(summary.body.contains("note of disagreement has been recorded"));
+            assert!(summary.body.contains("<dt>Date of birth</dt><dd>6 June 1966<p class=\"app-warning-text\"><strong>The patient disagrees:</strong> Patient says she was born on 7 June, not 6 June"),
+                "the note is beside the field it is about: {}", summary.body);
+            assert!(summary.body.contains("<dt>Mobile</dt><dd>07700 900555<p class=\"app-warning-text\"><strong>The patient disagrees:</strong> That mobile is her daughter&#39;s"), "{}", summary.body);
+            assert!(summary.body.contains("<h2>Notes of disagreement</h2>") && summary.body.contains("<dt>Other</dt>"), "a note about nothing in particular has its own section");
+            let whole = api(&router, Method::GET, &format!("/api/v1/patients/{id}"), Some(&desk), None).await.json();
+            assert_eq!(whole["date_of_birth"], "1966-06-06", "a note of disagreement does not change the value");
+            assert_eq!(whole["notes_of_disagreement"].as_array().unwrap().len(), 3);
+
+            // The history shows the notes beside the changes (for roles that may read it).
+            let mut doctor = Client::new(&router);
+            doctor.signed_in("clinician").await;
+            let history = doctor.get(&format!("/staff/patients/{id}/history")).await;
+            assert_eq!(history.status, StatusCode::OK);
+            assert!(history.body.contains("<h2>Notes of disagreement</h2>") && history.body.contains("born on 7 June"));
+            assert!(history.body.contains("About: Date of birth") && history.body.contains("reception person (reception)"));
+
+            // The policy as in the API: the guardian may look, not change; refusals are audited.
+            let mut guardian = Client::new(&router);
+            let gcsrf = guardian.signed_in("guardian").await;
+            let look = guardian.get(&url).await;
+            assert_eq!(look.status, StatusCode::OK);
+            assert!(look.body.contains("H123456") && !look.body.contains("Add identifier"), "no form for a role that cannot change records");
+            assert!(!guardian.get(&durl).await.body.contains("Record note"));
+            let refused = guardian.post_form(&url, &[("csrf_token", &gcsrf), ("system", "urn:oid:1.2.3"), ("value", "G1")]).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN);
+            let refused = guardian.post_form(&durl, &[("csrf_token", &gcsrf), ("field", "email"), ("note", "x")]).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN);
+            let missing = browser.post_form(&format!("/staff/patients/{}/disagreements", uuid::Uuid::now_v7()), &[("csrf_token", &csrf), ("field", "email"), ("note", "x")]).await;
+            assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+            let actions = audit_actions(&app).await;
+            assert_eq!(count(&actions, "add_identifier", "allowed"), 1);
+            assert_eq!(count(&actions, "add_disagreement", "allowed"), 3);
+            assert_eq!(count(&actions, "edit_patient", "denied"), 2, "the guardian's two attempts");
+            assert_eq!(store::patients::identifiers_of(app.db(), pid).await.unwrap().len(), 1);
+            assert_eq!(store::patients::disagreements_of(app.db(), pid).await.unwrap().len(), 3);
+        }
+
+        async fn reviewing_a_communication_need(db: Db) {
+            let (app, router) = setup(db).await;
+            add_organisation(&app).await;
+            let (id, desk) = patient(&app, &router, r#"{"given_names":"Bea","family_name":"Lake","date_of_birth":"1966-06-06"}"#).await;
+            let (other, _) = patient(&app, &router, r#"{"given_names":"Cal","family_name":"Moor","date_of_birth":"1970-01-01"}"#).await;
+            let base = format!("/api/v1/patients/{id}");
+            let add = |patient: String, code: &'static str| { let router = router.clone(); let desk = desk.clone(); async move {
+                let res = api(&router, Method::POST, &format!("/api/v1/patients/{patient}/needs"), Some(&desk), Some(("application/json", &format!(r#"{{"code":"{code}"}}"#)))).await;
+                assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+                res.json()["id"].as_str().unwrap().to_owned()
+            }};
+            let bsl = add(id.clone(), "204331000000107").await;
+            let print = add(id.clone(), "957331000000109").await;
+            let others = add(other.clone(), "204331000000107").await;
+            let pid = uuid::Uuid::parse_str(&id).unwrap();
+            let history_len = |p: uuid::Uuid| { let app = app.clone(); async move { store::patients::history(app.db(), p).await.unwrap().len() } };
+            let before = (history_len(pid).await, audit_actions(&app).await.len());
+
+            // Bad input: problem+json, nothing changed.
+            let unknown = api(&router, Method::POST, &format!("{base}/needs/{}/review", uuid::Uuid::now_v7()), Some(&desk), None).await;
+            assert_problem(&unknown, StatusCode::NOT_FOUND, "not-found");
+            let not_theirs = api(&router, Method::POST, &format!("{base}/needs/{others}/review"), Some(&desk), None).await;
+            assert_problem(&not_theirs, StatusCode::NOT_FOUND, "not-found");
+            let no_patient = api(&router, Method::POST, &format!("/api/v1/patients/{}/needs/{bsl}/review", uuid::Uuid::now_v7()), Some(&desk), None).await;
+            assert_problem(&no_patient, StatusCode::NOT_FOUND, "not-found");
+            let not_an_id = api(&router, Method::POST, &format!("{base}/needs/bsl/review"), Some(&desk), None).await;
+            assert_problem(&not_an_id, StatusCode::BAD_REQUEST, "bad-request");
+            let admin = token_for(&app, "admin").await;
+            let refused = api(&router, Method::POST, &format!("{base}/needs/{bsl}/review"), Some(&admin), None).await;
+            assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
+            let removed = api(&router, Method::DELETE, &format!("{base}/needs/{print}"), Some(&desk), None).await;
+            assert_eq!(removed.status, StatusCode::NO_CONTENT);
+            let after_remove = (history_len(pid).await, audit_actions(&app).await.len());
+            let gone = api(&router, Method::POST, &format!("{base}/needs/{print}/review"), Some(&desk), None).await;
+            assert_problem(&gone, StatusCode::NOT_FOUND, "not-found");
+            assert_eq!(history_len(pid).await, before.0 + 1, "only the removal is in the history");
+            assert_eq!(audit_actions(&app).await.len(), after_remove.1, "a need not found writes no audit event");
+            assert!(after_remove.1 > before.1);
+            let whole = api(&router, Method::GET, &base, Some(&desk), None).await.json();
+            assert_eq!(whole["communication_needs"][0]["reviewed_on"], Value::Null, "nothing was reviewed");
+            let theirs = api(&router, Method::GET, &format!("/api/v1/patients/{other}"), Some(&desk), None).await.json();
+            assert_eq!(theirs["communication_needs"][0]["reviewed_on"], Value::Null);
+
+            // Marked reviewed today, by whom kept in the history, audited.
+            let today = app::patients::today().to_string();
+            let reviewed = api(&router, Method::POST, &format!("{base}/needs/{bsl}/review"), Some(&desk), None).await;
+            assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+            let need = reviewed.json();
+            assert_eq!((need["id"].as_str(), need["reviewed_on"].as_str()), (Some(bsl.as_str()), Some(today.as_str())));
+            assert_eq!(need["label"], "British Sign Language interpreter needed");
+            let whole = api(&router, Method::GET, &base, Some(&desk), None).await.json();
+            assert_eq!(whole["communication_needs"][0]["reviewed_on"], today.as_str());
+            let history = store::patients::history(app.db(), pid).await.unwrap();
+            let entry = history.iter().find(|h| h.field == "communication_need_reviewed").expect("kept in the history");
+            assert_eq!(entry.old_value.as_deref(), Some("British Sign Language interpreter needed: not reviewed"));
+            assert_eq!(entry.new_value, Some(format!("British Sign Language interpreter needed: reviewed on {today}")));
+            assert!(entry.changed_by.is_some(), "who reviewed it");
+            let actions = audit_actions(&app).await;
+            assert_eq!(count(&actions, "review_need", "allowed"), 1);
+            assert!(count(&actions, "edit_patient", "denied") >= 1, "the admin's refusal is audited");
+
+            // The same through the needs page.
+            let mut browser = Client::new(&router);
+            let csrf = browser.signed_in("reception").await;
+            let page = browser.get(&format!("/staff/patients/{other}/needs")).await;
+            assert_eq!(page.status, StatusCode::OK);
+            assert!(page.body.contains("Not reviewed yet") && page.body.contains(&format!("action=\"/staff/patients/{other}/needs/{others}/review\"")));
+            let done = browser.post_form(&format!("/staff/patients/{other}/needs/{others}/review"), &[("csrf_token", &csrf)]).await;
+            assert_eq!((done.status, done.location()), (StatusCode::SEE_OTHER, format!("/staff/patients/{other}/needs").as_str()));
+            let page = browser.get(&format!("/staff/patients/{other}/needs")).await;
+            let words = app::patients::today().strftime("%-d %B %Y").to_string();
+            assert!(page.body.contains("The need has been marked as reviewed today.") && page.body.contains(&format!("Reviewed on {words}")), "{}", page.body);
+            assert!(!page.body.contains("Not reviewed yet"));
+            let wrong = browser.post_form(&format!("/staff/patients/{other}/needs/{bsl}/review"), &[("csrf_token", &csrf)]).await;
+            assert_eq!(wrong.status, StatusCode::NOT_FOUND, "another patient's need");
+            let no_token = browser.post_form(&format!("/staff/patients/{id}/needs/{bsl}/review"), &[]).await;
+            assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+            assert_eq!(count(&audit_actions(&app).await, "review_need", "allowed"), 2);
+        }
+    }
+}
+
 mod merging {
     use super::*;
 

@@ -3,7 +3,7 @@
 //! stays as an alias that resolves to the survivor. Fully audited and kept in the history.
 
 use super::actor;
-use super::record::{PatientRecord, name_terms_with_previous};
+use super::record::PatientRecord;
 use crate::governance::access::Access;
 use crate::{App, AppError, Ctx, Result};
 use domain::governance::{Action, Purpose};
@@ -138,8 +138,7 @@ impl App {
             patient_store::add_previous_name(&mut tx, survivor.id, &dropped.given_names, &dropped.family_name, now)
                 .await?;
         }
-        let previous = patient_store::previous_names_of(&mut tx, &[survivor.id]).await?;
-        patient_store::index_terms(&mut tx, survivor.id, &name_terms_with_previous(&updated, &previous)).await?;
+        patient_store::name_index::reindex_record(&mut tx, &updated).await?;
         let note = format!(
             "merged record {} into this one; took {}",
             merged.id,

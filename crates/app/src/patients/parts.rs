@@ -165,6 +165,43 @@ impl App {
         Ok(())
     }
 
+    /// Mark a communication need as reviewed today (the Accessible Information Standard asks for needs
+    /// to be reviewed). Who reviewed it is kept in the history; an unknown, removed or another patient's
+    /// need is not found and nothing changes.
+    pub async fn review_need(&self, ctx: &Ctx, patient_id: Uuid, need_id: Uuid) -> Result<NeedRow> {
+        let (row, _) = self.resolve(patient_id).await?;
+        let grant = self.edit_access(ctx, &row, Action::EditPatient, "patient_need").await?;
+        let needs = patient_store::needs_of(self.db(), row.id).await?;
+        let need =
+            needs.into_iter().find(|n| n.id == need_id).ok_or(AppError::NotFound { what: "communication need" })?;
+        let label = ais::need(&need.code).map(|k| k.label).unwrap_or(&need.code).to_owned();
+        let today = super::today().to_string();
+        let before = match &need.reviewed_on {
+            Some(on) => format!("{label}: reviewed on {on}"),
+            None => format!("{label}: not reviewed"),
+        };
+        let now = Ts(domain::time::now());
+        let mut tx = self.db().begin().await?;
+        if !patient_store::review_need(&mut tx, row.id, need_id, &today).await? {
+            return Err(AppError::NotFound { what: "communication need" });
+        }
+        patient_store::record_history(
+            &mut tx,
+            row.id,
+            "communication_need_reviewed",
+            Some(&before),
+            Some(&format!("{label}: reviewed on {today}")),
+            ctx.actor_id(),
+            ctx.operation_id,
+            now,
+            None,
+        )
+        .await?;
+        grant.named("review_need").record(&mut tx).await?;
+        tx.commit().await?;
+        Ok(NeedRow { reviewed_on: Some(today), ..need })
+    }
+
     /// Add a carer, next of kin, parent, guardian or proxy. Rights to act for the patient need the
     /// patient's recorded consent.
     pub async fn add_related_person(&self, ctx: &Ctx, patient_id: Uuid, input: &RelatedPersonInput) -> Result<Uuid> {

@@ -5,7 +5,7 @@ use crate::governance::access::Access;
 use crate::{App, AppError, Ctx, Result};
 use domain::governance::{Action, Purpose};
 use domain::patients::PhoneKind;
-use domain::patients::names::{fold, terms, within_one_edit};
+use domain::patients::names::{fold, within_one_edit};
 use domain::patients::record::{PatientDetails, PatientInput};
 use serde::Serialize;
 use store::Ts;
@@ -124,44 +124,6 @@ pub(crate) fn row_for_import(
     (row_from(d, id, organisation_id, now, None), phone_rows(d, id))
 }
 
-pub(crate) fn name_terms_of(p: &PatientRow) -> Vec<(String, &'static str)> {
-    name_terms(p)
-}
-
-/// The name terms of a record and its previous names.
-pub(crate) fn name_terms_with_previous(
-    p: &PatientRow,
-    previous: &[(Uuid, String, String)],
-) -> Vec<(String, &'static str)> {
-    let mut out = name_terms(p);
-    for (_, given, family) in previous {
-        for t in terms(given).into_iter().chain(terms(family)) {
-            if !out.iter().any(|(x, _)| *x == t) {
-                out.push((t, "previous"));
-            }
-        }
-    }
-    out
-}
-
-/// The name terms a record is found by.
-fn name_terms(p: &PatientRow) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = Vec::new();
-    let mut add = |text: &str, source: &'static str| {
-        for t in terms(text) {
-            if !out.iter().any(|(x, s)| *x == t && *s == source) {
-                out.push((t, source));
-            }
-        }
-    };
-    add(&p.given_names, "given");
-    add(&p.family_name, "family");
-    if let Some(pref) = &p.preferred_name {
-        add(pref, "preferred");
-    }
-    out
-}
-
 /// Whether two people's names are alike enough to ask "is this the same person?".
 fn similar_names(a: &PatientRow, b: &PatientRow) -> bool {
     let fam = |p: &PatientRow| fold(&p.family_name).split_whitespace().collect::<String>();
@@ -237,7 +199,7 @@ impl App {
             return Err(if e.is_unique_violation() { self.clash_error(&row).await? } else { e.into() });
         }
         patient_store::replace_phones(&mut tx, id, &phone_rows(&details, id)).await?;
-        patient_store::index_terms(&mut tx, id, &name_terms(&row)).await?;
+        patient_store::name_index::reindex_record(&mut tx, &row).await?;
         grant.with_resource(id).about_patient(id).named("register_patient").record(&mut tx).await?;
         tx.commit().await?;
         Ok(Registered { id })
@@ -395,8 +357,7 @@ impl App {
             patient_store::add_previous_name(&mut tx, current.id, &current.given_names, &current.family_name, now)
                 .await?;
         }
-        let previous = patient_store::previous_names_of(&mut tx, &[current.id]).await?;
-        patient_store::index_terms(&mut tx, current.id, &name_terms_with_previous(&updated, &previous)).await?;
+        patient_store::name_index::reindex_record(&mut tx, &updated).await?;
         grant.named("edit_patient").record(&mut tx).await?;
         tx.commit().await?;
         let row = patient_store::by_id(self.db(), current.id).await?.ok_or(AppError::NotFound { what: "patient" })?;

@@ -58,9 +58,65 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
     }
 }
 
-/// The reversed term, indexed so that a typo early in a word can still be found by its intact end.
-pub fn reversed(term: &str) -> String {
-    term.chars().rev().collect()
+/// The order patients are listed in within one matched name: family name, given names, date of birth,
+/// all folded. Stored beside each search posting, so a page of results comes straight off an index.
+pub fn sort_key(family: &str, given: &str, date_of_birth: &str) -> String {
+    let words = |s: &str| fold(s).split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{}\u{1}{}\u{1}{date_of_birth}", words(family), words(given))
+}
+
+/// Shortest query term that is matched with a typo; shorter ones are too ambiguous to be worth it.
+pub const TYPO_MIN_CHARS: usize = 3;
+
+/// The term itself and every string one letter shorter: two terms share one of these exactly when they
+/// may be one insertion, deletion, substitution or neighbour swap apart (symmetric-delete lookup; the
+/// few pairs two edits apart are weeded out with [`within_one_edit`]).
+pub fn deletion_variants(term: &str) -> Vec<String> {
+    let chars: Vec<char> = term.chars().collect();
+    let mut out = vec![term.to_owned()];
+    if chars.len() >= TYPO_MIN_CHARS {
+        for i in 0..chars.len() {
+            let v: String = chars[..i].iter().chain(&chars[i + 1..]).collect();
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Where a search term came from in the record.
+pub type TermSource = &'static str;
+
+/// The name terms a record is found by: given, family and preferred names, then previous names
+/// (`(given, family)` pairs) for terms not already carried.
+pub fn record_terms(
+    given: &str,
+    family: &str,
+    preferred: Option<&str>,
+    previous: &[(String, String)],
+) -> Vec<(String, TermSource)> {
+    let mut out: Vec<(String, TermSource)> = Vec::new();
+    let mut add = |text: &str, source: TermSource| {
+        for t in terms(text) {
+            if !out.iter().any(|(x, s)| *x == t && *s == source) {
+                out.push((t, source));
+            }
+        }
+    };
+    add(given, "given");
+    add(family, "family");
+    if let Some(p) = preferred {
+        add(p, "preferred");
+    }
+    for (g, f) in previous {
+        for t in terms(g).into_iter().chain(terms(f)) {
+            if !out.iter().any(|(x, _)| *x == t) {
+                out.push((t, "previous"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -97,7 +153,49 @@ mod tests {
         }
     }
 
+    #[test]
+    fn sort_keys_list_by_family_then_given_names() {
+        let a = sort_key("Smith", "Zoë", "1980-01-01");
+        let b = sort_key("Smithers", "Adam", "1970-01-01");
+        let c = sort_key("smith", "Adam", "1990-01-01");
+        assert!(c < a && a < b);
+    }
+
+    #[test]
+    fn record_terms_carry_their_source_and_previous_names_only_once() {
+        let t = record_terms("Mary Ann", "Smith-Jones", Some("Molly"), &[("Mary".into(), "Brown".into())]);
+        let want: Vec<(String, TermSource)> = vec![
+            ("mary".into(), "given"),
+            ("ann".into(), "given"),
+            ("smith".into(), "family"),
+            ("jones".into(), "family"),
+            ("smithjones".into(), "family"),
+            ("molly".into(), "preferred"),
+            ("brown".into(), "previous"),
+        ];
+        assert_eq!(t, want);
+    }
+
     proptest! {
+        #[test]
+        fn one_edit_apart_words_share_a_deletion_variant(word in "[a-zé]{3,12}", pos in 0usize..12, c in "[a-z]", kind in 0u8..4) {
+            let chars: Vec<char> = word.chars().collect();
+            let pos = pos % chars.len();
+            let c = c.chars().next().unwrap();
+            let mut edited = chars.clone();
+            match kind {
+                0 => edited[pos] = c,
+                1 => edited.insert(pos, c),
+                2 => { edited.remove(pos); }
+                _ => if pos + 1 < edited.len() { edited.swap(pos, pos + 1) },
+            }
+            let edited: String = edited.into_iter().collect();
+            prop_assume!(edited.chars().count() >= TYPO_MIN_CHARS);
+            let a = deletion_variants(&word);
+            let b = deletion_variants(&edited);
+            prop_assert!(a.iter().any(|v| b.contains(v)), "{word} {edited}");
+        }
+
         #[test]
         fn any_single_edit_is_within_one(word in "[a-z]{2,12}", pos in 0usize..12, c in "[a-z]", kind in 0u8..3) {
             let chars: Vec<char> = word.chars().collect();

@@ -53,6 +53,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(patients::read, patients::change))
         .routes(routes!(patients::add_need))
         .routes(routes!(patients::remove_need))
+        .routes(routes!(patients::review_need))
         .routes(routes!(patients::add_related_person))
         .routes(routes!(patients::add_alert))
         .routes(routes!(patients::merge))

@@ -118,6 +118,25 @@ pub struct NeedView {
     pub reviewed_on: Option<String>,
 }
 
+impl NeedView {
+    fn of(n: &store::patients::NeedRow) -> Self {
+        NeedView {
+            id: n.id,
+            code: n.code.clone(),
+            system: if n.code.chars().all(|c| c.is_ascii_digit()) {
+                domain::patients::ais::SNOMED.into()
+            } else {
+                "https://carefront.example/local-codes".into()
+            },
+            label: domain::patients::ais::need(&n.code).map(|k| k.label.to_owned()).unwrap_or_else(|_| n.code.clone()),
+            category: n.category.clone(),
+            detail: n.detail.clone(),
+            recorded_at: n.recorded_at.0.to_string(),
+            reviewed_on: n.reviewed_on.clone(),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct RelatedPersonView {
     pub id: Uuid,
@@ -142,26 +161,7 @@ pub struct AlertView {
 
 impl From<PatientRecord> for PatientView {
     fn from(r: PatientRecord) -> Self {
-        let communication_needs = r
-            .needs
-            .iter()
-            .map(|n| NeedView {
-                id: n.id,
-                code: n.code.clone(),
-                system: if n.code.chars().all(|c| c.is_ascii_digit()) {
-                    domain::patients::ais::SNOMED.into()
-                } else {
-                    "https://carefront.example/local-codes".into()
-                },
-                label: domain::patients::ais::need(&n.code)
-                    .map(|k| k.label.to_owned())
-                    .unwrap_or_else(|_| n.code.clone()),
-                category: n.category.clone(),
-                detail: n.detail.clone(),
-                recorded_at: n.recorded_at.0.to_string(),
-                reviewed_on: n.reviewed_on.clone(),
-            })
-            .collect();
+        let communication_needs = r.needs.iter().map(NeedView::of).collect();
         let related_people = r
             .related_people
             .iter()
@@ -498,6 +498,22 @@ pub async fn remove_need(
 ) -> Result<StatusCode, ApiError> {
     state.app.remove_need(&caller.ctx, id, need_id).await.map_err(|e| caller.fail(e))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mark a communication need as reviewed today (who reviewed it is kept in the record's history). An
+/// unknown or removed need, or another patient's, is 404 and nothing changes.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/needs/{need_id}/review", tag = "patients", params(("id" = Uuid, Path), ("need_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = NeedView),
+        (status = 403, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn review_need(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, need_id)): Path<(Uuid, Uuid)>,
+) -> Result<Json<NeedView>, ApiError> {
+    let need = state.app.review_need(&caller.ctx, id, need_id).await.map_err(|e| caller.fail(e))?;
+    Ok(Json(NeedView::of(&need)))
 }
 
 /// Add a carer, next of kin, parent, guardian or proxy. Rights to act for the patient need

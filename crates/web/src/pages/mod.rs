@@ -147,6 +147,15 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/staff/patients/{id}/merge/review", post(patients::merge_review))
         .route("/staff/patients/{id}/needs", get(patients::needs).post(patients::add_need))
         .route("/staff/patients/{id}/needs/{need_id}/remove", post(patients::remove_need))
+        .route("/staff/patients/{id}/needs/{need_id}/review", post(patients::review_need))
+        .route(
+            "/staff/patients/{id}/identifiers",
+            get(patients::notes::identifiers).post(patients::notes::add_identifier),
+        )
+        .route(
+            "/staff/patients/{id}/disagreements",
+            get(patients::notes::disagreements).post(patients::notes::add_disagreement),
+        )
         .route("/staff/patients/{id}/related-people", get(patients::related_form).post(patients::add_related))
         .route("/staff/patients/{id}/alerts", get(patients::alert_form).post(patients::add_alert))
         .route("/staff/audit", get(audit::page))

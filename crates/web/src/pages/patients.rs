@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use store::patients::{PatientRow, PhoneRow};
 use uuid::Uuid;
 
+pub(super) mod notes;
+
 const PENDING: &str = "pending_registration";
 /// The last search, kept in the session so results have a plain address Back can return to, without the
 /// search text in the URL.
@@ -182,6 +184,12 @@ fn uk_date(iso: &str, words: bool) -> String {
     }
 }
 
+/// The day of an instant in the UK, in words (`22 November 2026`).
+fn london_date(at: jiff::Timestamp) -> String {
+    let tz = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned(tz).date().strftime("%-d %B %Y").to_string()
+}
+
 fn language_name(code: &str) -> String {
     let name = match code.split('-').next().unwrap_or(code) {
         "en" => "English",
@@ -334,8 +342,10 @@ struct RecordPage {
     id: Uuid,
     flash: Option<String>,
     merged_from: Option<Uuid>,
-    details: Vec<(&'static str, String)>,
-    contact: Vec<(&'static str, String)>,
+    details: Vec<SummaryRow>,
+    contact: Vec<SummaryRow>,
+    /// Notes of disagreement about something with no row of its own (shown in their own section).
+    other_notes: Vec<notes::NoteView>,
     can_edit: bool,
     can_see_history: bool,
     can_merge: bool,
@@ -399,6 +409,7 @@ struct HistoryPage {
     banner: Banner,
     id: Uuid,
     rows: Vec<HistoryRowView>,
+    notes: Vec<notes::NoteView>,
 }
 
 pub async fn search_form(staff: Staff) -> Response {
@@ -569,8 +580,19 @@ fn record_page(staff: &Staff, r: PatientRecord, flash: Option<String>) -> Record
     for i in &r.identifiers {
         details.push(("Other identifier", format!("{} ({})", i.value, i.system)));
     }
-    for d in &r.disagreements {
-        details.push(("Patient disagrees", format!("{}: {}", field_label(&d.field), d.note)));
+    let mut details = summary_rows(details);
+    let mut contact = summary_rows(contact);
+    let mut other_notes = Vec::new();
+    for (d, view) in r.disagreements.iter().zip(notes::note_views(&r)) {
+        let label = field_label(&d.field);
+        let row = details
+            .iter_mut()
+            .chain(contact.iter_mut())
+            .find(|row| row.label == label || (d.field == "phones" && matches!(row.label, "Mobile" | "Phone")));
+        match row {
+            Some(row) => row.notes.push(view),
+            None => other_notes.push(view),
+        }
     }
     RecordPage {
         shell: Shell::staff(&format!("{} {}", p.given_names, p.family_name), staff),
@@ -606,11 +628,23 @@ fn record_page(staff: &Staff, r: PatientRecord, flash: Option<String>) -> Record
         merged_from: r.resolved_from,
         details,
         contact,
+        other_notes,
         can_edit: role_may(role, Action::EditPatient),
         can_see_history: role_may(role, Action::ViewPatientHistory),
         can_merge: role_may(role, Action::MergePatients),
         can_add_alert: role_may(role, Action::EditRestrictedAlerts),
     }
+}
+
+/// One row of a summary list, with any notes of disagreement about it.
+pub struct SummaryRow {
+    label: &'static str,
+    value: String,
+    notes: Vec<notes::NoteView>,
+}
+
+fn summary_rows(rows: Vec<(&'static str, String)>) -> Vec<SummaryRow> {
+    rows.into_iter().map(|(label, value)| SummaryRow { label, value, notes: Vec::new() }).collect()
 }
 
 fn view_error(staff: &Staff, id: Uuid, e: AppError) -> Response {
@@ -857,6 +891,8 @@ fn field_label(field: &str) -> String {
         "contact_preferences" => "How to contact",
         "identifiers" => "Other identifiers",
         "note_of_disagreement" => "Note of disagreement",
+        "communication_need_reviewed" => "Communication need reviewed",
+        "other" => "Other",
         "address" => "Address",
         "gender" => "Gender",
         other => return other.replace('_', " "),
@@ -878,7 +914,12 @@ pub async fn history(State(state): State<AppState>, staff: Staff, Path(id): Path
                     when: h.changed_at.strftime("%Y-%m-%d %H:%M").to_string(),
                     field: field_label(&h.field),
                     old: shown(h.old_value),
-                    new: shown(h.new_value),
+                    // A note of disagreement's entry names the field it is about.
+                    new: if h.field == "note_of_disagreement" {
+                        shown(h.new_value.map(|f| format!("About: {}", field_label(&f))))
+                    } else {
+                        shown(h.new_value)
+                    },
                     who: h.changed_by,
                     why: h.reason.unwrap_or_default(),
                 })
@@ -887,6 +928,7 @@ pub async fn history(State(state): State<AppState>, staff: Staff, Path(id): Path
                 shell: Shell::staff("History of changes", &staff),
                 banner: Banner::of(&record),
                 id: record.row.id,
+                notes: notes::note_views(&record),
                 rows,
             })
         }
@@ -1105,8 +1147,16 @@ struct NeedsPage {
     banner: Banner,
     id: Uuid,
     flash: Option<String>,
-    current: Vec<(Uuid, String, Option<String>)>,
+    current: Vec<NeedItem>,
     catalogue: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
+}
+
+pub struct NeedItem {
+    id: Uuid,
+    label: String,
+    detail: Option<String>,
+    /// "Reviewed on 22 November 2026" or "Not reviewed yet".
+    reviewed: String,
 }
 
 fn needs_catalogue() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
@@ -1135,11 +1185,16 @@ async fn needs_page(
             let current = r
                 .needs
                 .iter()
-                .map(|n| {
-                    let label = domain::patients::ais::need(&n.code)
+                .map(|n| NeedItem {
+                    id: n.id,
+                    label: domain::patients::ais::need(&n.code)
                         .map(|k| k.label.to_owned())
-                        .unwrap_or_else(|_| n.code.clone());
-                    (n.id, label, n.detail.clone())
+                        .unwrap_or_else(|_| n.code.clone()),
+                    detail: n.detail.clone(),
+                    reviewed: match &n.reviewed_on {
+                        Some(on) => format!("Reviewed on {}", uk_date(on, true)),
+                        None => "Not reviewed yet".to_owned(),
+                    },
                 })
                 .collect();
             let flash = take_flash(staff).await;
@@ -1211,6 +1266,21 @@ pub async fn remove_need(
     match state.app.remove_need(&staff.ctx, id, need_id).await {
         Ok(()) => {
             set_flash(&staff, "The need has been removed. It stays in the history.").await;
+            see_other(&format!("/staff/patients/{id}/needs"))
+        }
+        Err(e) => PageError(e, staff.op()).into_response(),
+    }
+}
+
+pub async fn review_need(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, need_id)): Path<(Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Response {
+    match state.app.review_need(&staff.ctx, id, need_id).await {
+        Ok(_) => {
+            set_flash(&staff, "The need has been marked as reviewed today.").await;
             see_other(&format!("/staff/patients/{id}/needs"))
         }
         Err(e) => PageError(e, staff.op()).into_response(),
