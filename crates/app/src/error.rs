@@ -20,6 +20,10 @@ pub enum AppError {
     /// `duplicate-local-number`) existing records, which are named for staff allowed to see them.
     #[error("{message}")]
     Duplicate { code: &'static str, message: String, existing: Vec<crate::patients::PossibleDuplicate> },
+    /// The time asked for is taken (or overlaps another appointment of the practitioner, room or
+    /// patient); the nearest free times are offered instead.
+    #[error("{message}")]
+    SlotUnavailable { message: String, alternatives: Vec<crate::scheduling::availability::FreeSlot> },
     #[error("the username or password is not right")]
     BadCredentials,
     #[error("the security code is not right")]
@@ -41,6 +45,7 @@ impl AppError {
             AppError::NotFound { .. } => "not-found",
             AppError::Conflict { .. } => "conflict",
             AppError::Duplicate { code, .. } => code,
+            AppError::SlotUnavailable { .. } => "slot-unavailable",
             AppError::BadCredentials => "bad-credentials",
             AppError::BadSecondFactor => "bad-second-factor",
             AppError::AccountLocked { .. } => "account-locked",

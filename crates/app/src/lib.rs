@@ -8,6 +8,7 @@ pub mod demo_patients;
 pub mod error;
 pub mod governance;
 pub mod patients;
+pub mod scheduling;
 
 pub use context::{Actor, Ctx, Via};
 pub use error::AppError;
@@ -61,11 +62,13 @@ struct Inner {
     db: Db,
     config: AppConfig,
     tokens: governance::tokens::TokenCache,
+    /// Started on the first booking (it needs the async runtime).
+    bookings: std::sync::OnceLock<scheduling::booking::BookingWriter>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> Self {
-        Self { inner: Arc::new(Inner { db, config, tokens: Default::default() }) }
+        Self { inner: Arc::new(Inner { db, config, tokens: Default::default(), bookings: Default::default() }) }
     }
 
     pub fn db(&self) -> &Db {

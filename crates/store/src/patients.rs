@@ -385,8 +385,10 @@ async fn insert_rows(tx: &mut Tx, rows: &[PatientRow], skip_clashes: bool) -> Re
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    let (insert, on_clash) =
+        if skip_clashes { crate::insert_skipping_clashes(tx.backend()) } else { ("INSERT INTO", "") };
     on_tx!(tx, c => {
-        let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO patients ({COLUMNS}) "));
+        let mut qb = sqlx::QueryBuilder::new(format!("{insert} patients ({COLUMNS}) "));
         qb.push_values(rows, |mut b, p| {
             b.push_bind(p.id).push_bind(p.organisation_id).push_bind(&p.nhs_number).push_bind(&p.nhs_number_status)
                 .push_bind(&p.local_number).push_bind(&p.title).push_bind(&p.given_names).push_bind(&p.family_name)
@@ -397,18 +399,22 @@ async fn insert_rows(tx: &mut Tx, rows: &[PatientRow], skip_clashes: bool) -> Re
                 .push_bind(&p.interpreter_language).push_bind(&p.contact_times).push_bind(p.merged_into).push_bind(p.version)
                 .push_bind(p.created_at).push_bind(p.updated_at);
         });
-        qb.push(if skip_clashes { " ON CONFLICT DO NOTHING RETURNING id" } else { " RETURNING id" });
+        qb.push(on_clash).push(" RETURNING id");
         Ok(qb.build_query_scalar::<Uuid>().fetch_all(c).await?)
     })
 }
 
+/// Phones of new records. The ids are new, so nothing clashes; the clash-skipping form only spares SQLite
+/// a statement journal.
 pub async fn insert_phones_batch(tx: &mut Tx, phones: &[PhoneRow]) -> Result<()> {
+    let (insert, on_clash) = crate::insert_skipping_clashes(tx.backend());
     for chunk in phones.chunks(1000) {
         on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO patient_phones (id, patient_id, position, e164, kind) ");
+            let mut qb = sqlx::QueryBuilder::new(format!("{insert} patient_phones (id, patient_id, position, e164, kind) "));
             qb.push_values(chunk, |mut b, p| {
                 b.push_bind(domain::new_id()).push_bind(p.patient_id).push_bind(p.position).push_bind(&p.e164).push_bind(&p.kind);
             });
+            qb.push(on_clash);
             qb.build().execute(c).await.map(|_| ())
         })?;
     }

@@ -36,6 +36,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub existing: Vec<serde_json::Value>,
+    /// For `slot-unavailable`: the nearest free times instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub alternatives: Vec<serde_json::Value>,
 }
 
 pub fn problem(
@@ -45,7 +49,7 @@ pub fn problem(
     op: OperationId,
     errors: Vec<FieldError>,
 ) -> Response {
-    problem_with(status, code, detail, op, errors, Vec::new())
+    problem_with(status, code, detail, op, errors, (Vec::new(), Vec::new()))
 }
 
 fn problem_with(
@@ -54,7 +58,7 @@ fn problem_with(
     detail: impl Into<String>,
     op: OperationId,
     errors: Vec<FieldError>,
-    existing: Vec<serde_json::Value>,
+    (existing, alternatives): (Vec<serde_json::Value>, Vec<serde_json::Value>),
 ) -> Response {
     let body = Problem {
         kind: format!("/problems/{code}"),
@@ -65,6 +69,7 @@ fn problem_with(
         operation_id: op.0.to_string(),
         errors,
         existing,
+        alternatives,
     };
     let mut res = (status, serde_json::to_string(&body).unwrap_or_default()).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
@@ -77,7 +82,9 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Unauthenticated | AppError::BadCredentials | AppError::BadSecondFactor => StatusCode::UNAUTHORIZED,
         AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-        AppError::Conflict { .. } | AppError::Duplicate { .. } => StatusCode::CONFLICT,
+        AppError::Conflict { .. } | AppError::Duplicate { .. } | AppError::SlotUnavailable { .. } => {
+            StatusCode::CONFLICT
+        }
         AppError::AccountLocked { .. } => StatusCode::LOCKED,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -118,7 +125,13 @@ impl IntoResponse for ApiError {
             }
             _ => Vec::new(),
         };
-        let mut res = problem_with(status_of(&e), e.code(), public_detail(&e), op, errors, existing);
+        let alternatives: Vec<serde_json::Value> = match &e {
+            AppError::SlotUnavailable { alternatives, .. } => {
+                alternatives.iter().filter_map(|d| serde_json::to_value(d).ok()).collect()
+            }
+            _ => Vec::new(),
+        };
+        let mut res = problem_with(status_of(&e), e.code(), public_detail(&e), op, errors, (existing, alternatives));
         if matches!(e, AppError::Unauthenticated) {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"carefront\""));
         }

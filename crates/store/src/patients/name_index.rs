@@ -91,12 +91,13 @@ async fn term_ids(tx: &mut Tx, terms: &[String]) -> Result<Vec<(String, i64)>> {
     terms.dedup();
     let mut out = Vec::with_capacity(terms.len());
     for chunk in terms.chunks(1000) {
+        let (insert, on_clash) = crate::insert_skipping_clashes(tx.backend());
         let added: Vec<(i64, String)> = on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO name_terms (term) ");
+            let mut qb = sqlx::QueryBuilder::new(format!("{insert} name_terms (term) "));
             qb.push_values(chunk, |mut b, t| {
                 b.push_bind(t);
             });
-            qb.push(" ON CONFLICT (term) DO NOTHING RETURNING id, term");
+            qb.push(on_clash).push(" RETURNING id, term");
             qb.build_query_as::<(i64, String)>().fetch_all(c).await
         })?;
         insert_variants(tx, &added).await?;
@@ -117,13 +118,14 @@ async fn term_ids(tx: &mut Tx, terms: &[String]) -> Result<Vec<(String, i64)>> {
 async fn insert_variants(tx: &mut Tx, terms: &[(i64, String)]) -> Result<()> {
     let rows: Vec<(String, i64)> =
         terms.iter().flat_map(|(id, t)| deletion_variants(t).into_iter().map(move |v| (v, *id))).collect();
+    let (insert, on_clash) = crate::insert_skipping_clashes(tx.backend());
     for chunk in rows.chunks(1000) {
         on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO name_term_variants (variant, term_id) ");
+            let mut qb = sqlx::QueryBuilder::new(format!("{insert} name_term_variants (variant, term_id) "));
             qb.push_values(chunk, |mut b, (v, id)| {
                 b.push_bind(v).push_bind(*id);
             });
-            qb.push(" ON CONFLICT DO NOTHING");
+            qb.push(on_clash);
             qb.build().execute(c).await.map(|_| ())
         })?;
     }
@@ -132,13 +134,14 @@ async fn insert_variants(tx: &mut Tx, terms: &[(i64, String)]) -> Result<()> {
 
 /// Link many terms to records at once.
 async fn insert_postings(tx: &mut Tx, postings: &[Posting<'_>]) -> Result<()> {
+    let (insert, on_clash) = crate::insert_skipping_clashes(tx.backend());
     for chunk in postings.chunks(1000) {
         on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO patient_terms (term_id, sort_key, patient_id, source) ");
+            let mut qb = sqlx::QueryBuilder::new(format!("{insert} patient_terms (term_id, sort_key, patient_id, source) "));
             qb.push_values(chunk, |mut b, p| {
                 b.push_bind(p.term_id).push_bind(p.sort_key).push_bind(p.patient_id).push_bind(p.source);
             });
-            qb.push(" ON CONFLICT DO NOTHING");
+            qb.push(on_clash);
             qb.build().execute(c).await.map(|_| ())
         })?;
     }

@@ -1,0 +1,245 @@
+//! Free slots: cut from the rotas in each site's local time, less what is booked or held.
+
+use super::{exception_of, session_of, site_calendar};
+use crate::governance::access::Access;
+use crate::patients::actor;
+use crate::{App, AppError, Ctx, Result};
+use domain::governance::Action;
+use domain::scheduling::booking::{LengthNeeds, appointment_length};
+use domain::scheduling::calendar::BankHolidays;
+use domain::scheduling::rota::{ServiceLength, Slot, SlotRules, generate_slots};
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+use store::Ts;
+use store::organisation::{self, SiteRow};
+use store::scheduling::{self as schedule_store, ServiceRow};
+use uuid::Uuid;
+
+/// Days one availability search may cover.
+pub const MAX_SEARCH_DAYS: i32 = 92;
+
+/// The bank holidays Carefront ships with.
+pub(crate) fn holidays() -> &'static BankHolidays {
+    static HOLIDAYS: OnceLock<BankHolidays> = OnceLock::new();
+    HOLIDAYS.get_or_init(BankHolidays::bundled)
+}
+
+/// What to look for.
+#[derive(Debug, Clone)]
+pub struct SlotQuery {
+    pub service: Uuid,
+    pub practitioner: Option<Uuid>,
+    pub site: Option<Uuid>,
+    /// First and last local dates (inclusive).
+    pub from: Date,
+    pub to: Date,
+    /// Whose needs to respect (a longer appointment or an interpreter doubles the length).
+    pub patient: Option<Uuid>,
+    pub limit: usize,
+}
+
+/// A time that can be booked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FreeSlot {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// The start in the site's local time with its offset, e.g. `2027-03-29T09:00:00+01:00`.
+    pub local_start: String,
+    pub practitioner_id: Uuid,
+    pub practitioner: String,
+    pub site_id: Uuid,
+    pub room_id: Option<Uuid>,
+}
+
+/// The services, sessions and bookings a search or a booking needs, read once.
+pub(crate) struct Calendar {
+    pub service: ServiceRow,
+    pub length: ServiceLength,
+    pub sites: HashMap<Uuid, SiteRow>,
+    pub names: HashMap<Uuid, String>,
+    /// Slots each practitioner's rota offers in the window, by start.
+    pub slots: Vec<Slot>,
+    /// The site of each session (weekly or extra) the slots were cut from.
+    pub session_sites: HashMap<Uuid, Uuid>,
+}
+
+impl Calendar {
+    /// The site a slot is at.
+    pub fn site_of(&self, slot: &Slot) -> Option<&SiteRow> {
+        self.session_sites.get(&slot.session).and_then(|id| self.sites.get(id))
+    }
+}
+
+impl App {
+    /// Free slots for a service, soonest first.
+    pub async fn free_slots(&self, ctx: &Ctx, q: &SlotQuery) -> Result<Vec<FreeSlot>> {
+        actor(ctx)?;
+        self.may(ctx, Action::BookAppointment).await?;
+        if q.to < q.from {
+            return Err(AppError::invalid("to", "The end date must be on or after the start date"));
+        }
+        if q.from.until(q.to).map(|s| s.get_days()).unwrap_or(i32::MAX) > MAX_SEARCH_DAYS {
+            return Err(AppError::invalid("to", format!("Search {MAX_SEARCH_DAYS} days or fewer at a time")));
+        }
+        let multiplier = match q.patient {
+            Some(p) => self.length_needs(ctx, p).await?.multiplier(),
+            None => 1,
+        };
+        self.free_slots_unchecked(q, multiplier).await
+    }
+
+    /// The needs that lengthen a patient's appointments (and may be seen by whoever books for them).
+    pub(crate) async fn length_needs(&self, ctx: &Ctx, patient: Uuid) -> Result<LengthNeeds> {
+        let who = actor(ctx)?;
+        let p = store::patients::by_id(self.db(), patient).await?.ok_or(AppError::NotFound { what: "patient" })?;
+        let access = Access::patient(
+            Action::BookAppointment,
+            crate::patients::default_purpose(who.role),
+            crate::patients::relationship(who, &p),
+            p.id,
+            "appointment",
+            None,
+        );
+        let grant = self.authorize(ctx, access).await?;
+        let needs = store::patients::needs_of(self.db(), p.id).await?;
+        let mut tx = self.db().begin().await?;
+        grant.named("read_needs_for_booking").record(&mut tx).await?;
+        tx.commit().await?;
+        Ok(LengthNeeds::from_record(needs.iter().map(|n| n.code.as_str()), p.interpreter_language.as_deref()))
+    }
+
+    /// The rota's slots for a service in a window, with what is needed to check them.
+    pub(crate) async fn calendar(
+        &self,
+        service: Uuid,
+        practitioner: Option<Uuid>,
+        site: Option<Uuid>,
+        from: Date,
+        to: Date,
+    ) -> Result<Calendar> {
+        let db = self.db();
+        let service = schedule_store::service(db, service).await?.ok_or(AppError::NotFound { what: "service" })?;
+        let length = ServiceLength::minutes(service.duration_minutes as u16).map_err(AppError::Internal)?;
+        let mut who = schedule_store::practitioners_for(db, service.id).await?;
+        if let Some(p) = practitioner {
+            who.retain(|x| *x == p);
+        }
+        let sites: HashMap<Uuid, SiteRow> = organisation::sites(db).await?.into_iter().map(|s| (s.id, s)).collect();
+        let names: HashMap<Uuid, String> = schedule_store::practitioners(db)
+            .await?
+            .into_iter()
+            .filter(|p| p.active)
+            .map(|p| (p.id, p.display_name))
+            .collect();
+        who.retain(|p| names.contains_key(p));
+        let (f, t) = (from.to_string(), to.to_string());
+        let sessions: Vec<_> = schedule_store::sessions_of(db, &who, &f, &t)
+            .await?
+            .iter()
+            .filter(|s| site.is_none_or(|x| x == s.site_id))
+            .map(session_of)
+            .collect::<Result<_>>()?;
+        let exceptions: Vec<_> =
+            schedule_store::exceptions_of(db, &who, &f, &t).await?.iter().map(exception_of).collect::<Result<_>>()?;
+        let mut session_sites: HashMap<Uuid, Uuid> = sessions.iter().map(|s| (s.id, s.site)).collect();
+        for e in &exceptions {
+            if let domain::scheduling::rota::SessionException::Extra(x) = e {
+                session_sites.insert(x.id, x.site);
+            }
+        }
+        let mut slots = Vec::new();
+        for (id, s) in &sites {
+            if site.is_some_and(|x| x != *id) {
+                continue;
+            }
+            let here: Vec<_> = sessions.iter().filter(|x| x.site == *id).cloned().collect();
+            let extras: Vec<_> = exceptions
+                .iter()
+                .filter(|e| match e {
+                    domain::scheduling::rota::SessionException::Extra(x) => x.site == *id,
+                    domain::scheduling::rota::SessionException::Closure(_) => true,
+                })
+                .cloned()
+                .collect();
+            let (tz, division) = site_calendar(s)?;
+            let rules = SlotRules {
+                time_zone: &tz,
+                division,
+                holidays: holidays(),
+                service: service.id,
+                length,
+                buffer_minutes: service.buffer_minutes as u16,
+            };
+            slots.extend(generate_slots(&here, &extras, &rules, from, to));
+        }
+        slots.sort_by_key(|s| (s.start, s.practitioner));
+        Ok(Calendar { service, length, sites, names, slots, session_sites })
+    }
+
+    /// Free slots without the access check (the caller has made it). `multiplier` is how many consecutive
+    /// slots one appointment takes.
+    pub(crate) async fn free_slots_unchecked(&self, q: &SlotQuery, multiplier: u16) -> Result<Vec<FreeSlot>> {
+        let cal = self.calendar(q.service, q.practitioner, q.site, q.from, q.to).await?;
+        let now = Timestamp::now();
+        let earliest = now + SignedDuration::from_mins(i64::from(cal.service.min_notice_minutes.max(0)));
+        let latest_day = jiff::Zoned::now().date().checked_add((cal.service.max_days_ahead.max(0) as i64).days()).ok();
+        let who: Vec<Uuid> = cal.names.keys().copied().collect();
+        let window_start = cal.slots.first().map(|s| s.start).unwrap_or(now);
+        let window_end = cal.slots.last().map(|s| s.end + SignedDuration::from_hours(12)).unwrap_or(now);
+        let busy = schedule_store::busy(self.db(), &who, Ts(window_start), Ts(window_end), Ts(now)).await?;
+        let rooms = schedule_store::rooms_busy(self.db(), Ts(window_start), Ts(window_end), Ts(now)).await?;
+        let mut busy_by: HashMap<Uuid, Vec<(Timestamp, Timestamp)>> = HashMap::new();
+        for (p, _, s, e) in busy {
+            busy_by.entry(p).or_default().push((s.0, e.0));
+        }
+        let mut room_busy: HashMap<Uuid, Vec<(Timestamp, Timestamp)>> = HashMap::new();
+        for (r, s, e) in rooms {
+            room_busy.entry(r).or_default().push((s.0, e.0));
+        }
+        let starts: HashSet<(Uuid, Timestamp)> = cal.slots.iter().map(|s| (s.practitioner, s.start)).collect();
+        let step = cal.length.duration() + SignedDuration::from_mins(i64::from(cal.service.buffer_minutes));
+        let length = appointment_length(cal.length, multiplier_needs(multiplier));
+        let clash = |list: Option<&Vec<(Timestamp, Timestamp)>>, s: Timestamp, e: Timestamp| {
+            list.is_some_and(|l| l.iter().any(|(bs, be)| *bs < e && *be > s))
+        };
+        let mut out = Vec::new();
+        for slot in &cal.slots {
+            if slot.start < earliest || latest_day.is_some_and(|d| slot.date > d) {
+                continue;
+            }
+            // A longer appointment needs the following slots of the same session too.
+            if (1..multiplier).any(|k| !starts.contains(&(slot.practitioner, slot.start + step * i32::from(k)))) {
+                continue;
+            }
+            let end = slot.start + length.duration();
+            if clash(busy_by.get(&slot.practitioner), slot.start, end)
+                || slot.room.is_some_and(|r| clash(room_busy.get(&r), slot.start, end))
+            {
+                continue;
+            }
+            let Some(site) = cal.site_of(slot) else { continue };
+            let tz = site_calendar(site)?.0;
+            out.push(FreeSlot {
+                start: slot.start,
+                end,
+                local_start: slot.start.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                practitioner_id: slot.practitioner,
+                practitioner: cal.names.get(&slot.practitioner).cloned().unwrap_or_default(),
+                site_id: site.id,
+                room_id: slot.room,
+            });
+            if out.len() >= q.limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Needs that give this multiplier (for [`appointment_length`]).
+fn multiplier_needs(m: u16) -> LengthNeeds {
+    LengthNeeds { longer_appointment: m > 1, interpreter: false }
+}

@@ -1,0 +1,490 @@
+//! Booking: check the request against the rota, the booking window and the patient's needs, then write it
+//! through the booking writer, which commits bookings that arrive together in one transaction.
+//!
+//! Why a writer that batches: at 8am hundreds of patients try for the same few slots at once. One
+//! transaction per booking means one fsync per booking (SQLite with `synchronous=FULL`), so bookings/s
+//! would be capped by the disk's commit rate. The writer takes every booking waiting in its queue, checks
+//! and inserts each one inside a savepoint of one transaction (a booking that finds its slot taken is
+//! rolled back alone), commits once and then answers each caller. A booking is answered only after the
+//! commit that holds it, so every 201 is on disk. On PostgreSQL exclusion constraints also refuse an
+//! overlap written by any other node.
+
+use super::availability::{FreeSlot, SlotQuery};
+use super::site_calendar;
+use crate::governance::access::{Access, Grant};
+use crate::patients::{actor, default_purpose, relationship};
+use crate::{App, AppError, Ctx, Result};
+use domain::governance::Action;
+use domain::patients::record::RegistrationStatus;
+use domain::scheduling::appointment::{BookingChannel, Mode};
+use domain::scheduling::booking::{BookingWindow, appointment_length, check_patient_bookable};
+use domain::scheduling::rota::{SlotProblem, SlotRules, check_slot_start};
+use jiff::{SignedDuration, Timestamp};
+use store::scheduling::{self as schedule_store, AppointmentEventRow, AppointmentRow, OutboxRow};
+use store::{Ts, Tx};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// Bookings one transaction carries at most.
+const BATCH: usize = 128;
+/// Alternatives offered when the slot asked for is taken.
+const ALTERNATIVES: usize = 5;
+/// How long an online hold keeps a slot while the patient confirms.
+pub const HOLD_MINUTES: i64 = 5;
+
+/// A booking as asked for.
+#[derive(Debug, Clone)]
+pub struct BookRequest {
+    pub patient_id: Uuid,
+    pub service_id: Uuid,
+    pub practitioner_id: Uuid,
+    pub start: Timestamp,
+    pub room_id: Option<Uuid>,
+    pub channel: BookingChannel,
+    /// A deliberate double booking (urgent patient), with why. Clinicians and practice managers only.
+    pub overbook_reason: Option<String>,
+    /// Hold the slot for a few minutes instead of booking it (online booking, before the patient confirms).
+    pub hold: bool,
+}
+
+/// One booking ready to write, and who is waiting for the answer.
+struct Job {
+    row: AppointmentRow,
+    /// Appointment to cancel in the same savepoint (a reschedule), with the version read.
+    replaces: Option<(AppointmentRow, i64)>,
+    grant: Grant,
+    event: AppointmentEventRow,
+    outbox: Vec<OutboxRow>,
+    reply: oneshot::Sender<Result<AppointmentRow, WriteError>>,
+}
+
+#[derive(Debug)]
+enum WriteError {
+    /// The time is taken (found before insert, or refused by a PostgreSQL constraint).
+    Taken,
+    /// The appointment being replaced changed since it was read.
+    Stale,
+    Other(AppError),
+}
+
+/// The queue in front of the booking writer.
+#[derive(Clone)]
+pub(crate) struct BookingWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl BookingWriter {
+    pub(crate) fn start(db: store::Db) -> Self {
+        let (queue, rx) = mpsc::channel(4096);
+        tokio::spawn(run_writer(db, rx));
+        Self { queue }
+    }
+}
+
+async fn run_writer(db: store::Db, mut rx: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut jobs, BATCH).await > 0 {
+        write_batch(&db, &mut jobs).await;
+        jobs.clear();
+    }
+}
+
+/// Write a batch in one transaction; answer every job.
+async fn write_batch(db: &store::Db, jobs: &mut Vec<Job>) {
+    let mut results: Vec<Result<AppointmentRow, WriteError>> = Vec::with_capacity(jobs.len());
+    let outcome: Result<()> = async {
+        let mut tx = db.begin().await?;
+        let now = Ts(Timestamp::now());
+        schedule_store::expire_holds(&mut tx, now).await?;
+        for job in jobs.iter_mut() {
+            schedule_store::savepoint(&mut tx, "booking").await?;
+            let r = write_one(&mut tx, job, now).await;
+            if r.is_ok() {
+                schedule_store::release_savepoint(&mut tx, "booking").await?;
+            } else {
+                schedule_store::rollback_to_savepoint(&mut tx, "booking").await?;
+                schedule_store::release_savepoint(&mut tx, "booking").await?;
+            }
+            results.push(r);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    let mut results = results.into_iter();
+    for job in jobs.drain(..) {
+        let answer = match &outcome {
+            Ok(()) => results.next().unwrap_or(Err(WriteError::Other(AppError::Internal("no result".into())))),
+            Err(e) => Err(WriteError::Other(AppError::Internal(format!("the booking could not be saved: {e}")))),
+        };
+        let _ = job.reply.send(answer);
+    }
+}
+
+async fn write_one(tx: &mut Tx, job: &Job, now: Ts) -> Result<AppointmentRow, WriteError> {
+    let store_err = |e: store::StoreError| if e.is_overlap() { WriteError::Taken } else { WriteError::Other(e.into()) };
+    if let Some((old, expected)) = &job.replaces {
+        // Release the old time first (inside the savepoint): if the new one cannot be had, both roll back.
+        if !schedule_store::update_appointment(tx, old, *expected).await.map_err(store_err)? {
+            return Err(WriteError::Stale);
+        }
+    }
+    let a = &job.row;
+    if !a.overbooked {
+        let except = job.replaces.as_ref().map(|(o, _)| o.id);
+        let clashes = schedule_store::clashes(
+            &mut *tx,
+            a.practitioner_id,
+            a.room_id,
+            a.patient_id,
+            a.starts_at,
+            a.ends_at,
+            now,
+            except,
+        )
+        .await
+        .map_err(store_err)?;
+        if !clashes.is_empty() {
+            return Err(WriteError::Taken);
+        }
+    }
+    schedule_store::insert_appointment(tx, a).await.map_err(store_err)?;
+    schedule_store::add_event(tx, &job.event).await.map_err(store_err)?;
+    for o in &job.outbox {
+        schedule_store::enqueue(tx, o).await.map_err(store_err)?;
+    }
+    job.grant.clone().record(tx).await.map_err(WriteError::Other)?;
+    Ok(a.clone())
+}
+
+impl App {
+    /// Book (or hold) an appointment. A taken time is [`AppError::SlotUnavailable`] with alternatives.
+    pub async fn book(&self, ctx: &Ctx, req: &BookRequest) -> Result<AppointmentRow> {
+        let (row, grant, event, outbox) = self.plan_booking(ctx, req, None).await?;
+        self.write_booking(req, row, None, grant, event, outbox).await
+    }
+
+    /// Move an appointment to a new time: the new time is secured in the same transaction that releases
+    /// the old, so the patient never ends up with neither.
+    pub async fn reschedule(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        expected_version: Option<i64>,
+        start: Timestamp,
+        practitioner: Option<Uuid>,
+    ) -> Result<AppointmentRow> {
+        let old =
+            schedule_store::appointment(self.db(), id).await?.ok_or(AppError::NotFound { what: "appointment" })?;
+        if let Some(v) = expected_version
+            && v != old.version
+        {
+            return Err(AppError::Conflict {
+                message: "The appointment was changed by someone else. Reload it and try again".into(),
+            });
+        }
+        if !matches!(old.status.as_str(), "booked" | "pending") {
+            return Err(AppError::invalid("status", format!("A {} appointment cannot be moved", old.status)));
+        }
+        let req = BookRequest {
+            patient_id: old.patient_id,
+            service_id: old.service_id,
+            practitioner_id: practitioner.unwrap_or(old.practitioner_id),
+            start,
+            room_id: None,
+            channel: BookingChannel::parse(&old.channel).unwrap_or(BookingChannel::Desk),
+            overbook_reason: None,
+            hold: false,
+        };
+        let (mut row, grant, mut event, outbox) = self.plan_booking(ctx, &req, Some(&old)).await?;
+        row.rescheduled_from = Some(old.id);
+        row.sequence = old.sequence + 1;
+        event.action = "rescheduled".into();
+        event.detail = Some(format!("moved from {}", old.starts_at.0));
+        let now = Ts(Timestamp::now());
+        let mut released = old.clone();
+        released.status = "cancelled".into();
+        released.active = false;
+        released.cancelled_by = Some("practice".into());
+        released.cancel_reason = Some("rescheduled".into());
+        released.sequence += 1;
+        released.version += 1;
+        released.updated_at = now;
+        let grant = grant.named("reschedule_appointment");
+        self.write_booking(&req, row, Some((released, old.version)), grant, event, outbox).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write_booking(
+        &self,
+        req: &BookRequest,
+        row: AppointmentRow,
+        replaces: Option<(AppointmentRow, i64)>,
+        grant: Grant,
+        event: AppointmentEventRow,
+        outbox: Vec<OutboxRow>,
+    ) -> Result<AppointmentRow> {
+        let (reply, answer) = oneshot::channel();
+        self.booking_writer()
+            .queue
+            .send(Job { row: row.clone(), replaces, grant, event, outbox, reply })
+            .await
+            .map_err(|_| AppError::Internal("the booking writer has stopped".into()))?;
+        match answer.await.map_err(|_| AppError::Internal("the booking writer has stopped".into()))? {
+            Ok(a) => Ok(a),
+            Err(WriteError::Other(e)) => Err(e),
+            Err(WriteError::Stale) => Err(AppError::Conflict {
+                message: "The appointment was changed by someone else. Reload it and try again".into(),
+            }),
+            Err(WriteError::Taken) => {
+                let day = row.starts_at.0.to_zoned(jiff::tz::TimeZone::UTC).date();
+                let q = SlotQuery {
+                    service: req.service_id,
+                    practitioner: None,
+                    site: Some(row.site_id),
+                    from: day,
+                    to: day.checked_add(jiff::Span::new().days(14)).unwrap_or(day),
+                    patient: None,
+                    limit: 200,
+                };
+                let multiplier = if row.longer { 2 } else { 1 };
+                let free = self.free_slots_unchecked(&q, multiplier).await.unwrap_or_default();
+                Err(AppError::SlotUnavailable {
+                    message: "That time has just been taken. Choose another time".into(),
+                    alternatives: nearest(free, row.starts_at.0, ALTERNATIVES),
+                })
+            }
+        }
+    }
+
+    /// Everything about a booking that can be checked before writing it.
+    async fn plan_booking(
+        &self,
+        ctx: &Ctx,
+        req: &BookRequest,
+        moving: Option<&AppointmentRow>,
+    ) -> Result<(AppointmentRow, Grant, AppointmentEventRow, Vec<OutboxRow>)> {
+        let who = actor(ctx)?;
+        let db = self.db();
+        let patient =
+            store::patients::by_id(db, req.patient_id).await?.ok_or(AppError::NotFound { what: "patient" })?;
+        let grant = self
+            .authorize(
+                ctx,
+                Access::patient(
+                    Action::BookAppointment,
+                    default_purpose(who.role),
+                    relationship(who, &patient),
+                    patient.id,
+                    "appointment",
+                    None,
+                ),
+            )
+            .await?;
+        if patient.merged_into.is_some() {
+            return Err(AppError::invalid("patient_id", "This record was merged into another. Book on that record"));
+        }
+        let status = RegistrationStatus::parse(&patient.registration_status).unwrap_or(RegistrationStatus::Registered);
+        let died = patient.date_of_death.as_deref().and_then(|d| d.parse().ok());
+        if let Err(p) = check_patient_bookable(status, died) {
+            return Err(AppError::invalid("patient_id", p.message()));
+        }
+        let overbook_reason = match req.overbook_reason.as_deref().map(str::trim) {
+            Some("") => {
+                return Err(AppError::invalid("overbook_reason", "Enter why this patient must be double-booked"));
+            }
+            Some(r) if r.chars().count() > 500 => {
+                return Err(AppError::invalid("overbook_reason", "Reason must be 500 characters or fewer"));
+            }
+            Some(r) => {
+                self.may(ctx, Action::Overbook).await?;
+                Some(r.to_owned())
+            }
+            None => None,
+        };
+        let needs = store::patients::needs_of(db, patient.id).await?;
+        let needs = domain::scheduling::booking::LengthNeeds::from_record(
+            needs.iter().map(|n| n.code.as_str()),
+            patient.interpreter_language.as_deref(),
+        );
+
+        // The rota around the requested start (a day either side covers any time zone).
+        let day = req.start.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let (from, to) = (day.yesterday().unwrap_or(day), day.tomorrow().unwrap_or(day));
+        let cal = self.calendar(req.service_id, None, None, from, to).await?;
+        let delivers = schedule_store::practitioners_for(db, cal.service.id).await?;
+        if !delivers.contains(&req.practitioner_id) {
+            return Err(AppError::invalid("practitioner_id", "This practitioner does not offer this service"));
+        }
+        let mine: Vec<_> = cal.slots.iter().filter(|s| s.practitioner == req.practitioner_id).collect();
+        let Some(slot) = mine.iter().find(|s| s.start == req.start) else {
+            return Err(AppError::invalid("start", self.why_not_a_slot(req, &cal).await?.message()));
+        };
+        let site = cal.site_of(slot).ok_or_else(|| AppError::Internal("slot without a site".into()))?.clone();
+        let (tz, _) = site_calendar(&site)?;
+        let now = Timestamp::now();
+        let window = BookingWindow {
+            min_notice: SignedDuration::from_mins(i64::from(cal.service.min_notice_minutes.max(0))),
+            max_days_ahead: cal.service.max_days_ahead.clamp(0, u16::MAX as i32) as u16,
+        };
+        // Staff may book inside the notice period (a same-day emergency); nobody books in the past.
+        let window = if who.role == domain::governance::Role::Patient {
+            window
+        } else {
+            BookingWindow { min_notice: SignedDuration::ZERO, ..window }
+        };
+        if moving.is_none_or(|m| m.starts_at.0 != req.start)
+            && let Err(p) = window.check(now, req.start, &tz)
+        {
+            return Err(AppError::invalid("start", p.message()));
+        }
+        if req.channel == BookingChannel::Online && !cal.service.bookable_online {
+            return Err(AppError::invalid(
+                "service_id",
+                "This service cannot be booked online. Please phone the practice",
+            ));
+        }
+        let length = appointment_length(cal.length, needs);
+        let end = req.start + length.duration();
+        if needs.multiplier() > 1 {
+            let step = cal.length.duration() + SignedDuration::from_mins(i64::from(cal.service.buffer_minutes));
+            let next_ok = mine.iter().any(|s| s.start == req.start + step && s.session == slot.session);
+            if !next_ok {
+                return Err(AppError::invalid(
+                    "start",
+                    "This patient needs a double-length appointment, and this is the last slot of the session. Choose an earlier time",
+                ));
+            }
+        }
+        let room_id = req.room_id.or(slot.room);
+        let now_ts = Ts(now);
+        let id = domain::new_id();
+        let (status, hold) = if req.hold {
+            ("pending", Some(Ts(now + SignedDuration::from_mins(HOLD_MINUTES))))
+        } else {
+            ("booked", None)
+        };
+        let row = AppointmentRow {
+            id,
+            patient_id: patient.id,
+            practitioner_id: req.practitioner_id,
+            service_id: cal.service.id,
+            site_id: site.id,
+            room_id,
+            starts_at: Ts(req.start),
+            ends_at: Ts(end),
+            mode: Mode::parse(&cal.service.mode).map(|m| m.as_str()).unwrap_or("face_to_face").into(),
+            status: status.into(),
+            active: true,
+            hold_expires_at: hold,
+            channel: req.channel.as_str().into(),
+            booked_by: Some(who.user_id),
+            overbooked: overbook_reason.is_some(),
+            overbook_reason: overbook_reason.clone(),
+            interpreter_language: patient.interpreter_language.clone(),
+            longer: needs.multiplier() > 1,
+            cancelled_by: None,
+            cancel_reason: None,
+            arrived_at: None,
+            called_at: None,
+            finished_at: None,
+            sequence: 0,
+            rescheduled_from: None,
+            version: 1,
+            created_at: now_ts,
+            updated_at: now_ts,
+        };
+        let action = if req.hold {
+            "held"
+        } else if overbook_reason.is_some() {
+            "overbooked"
+        } else {
+            "booked"
+        };
+        let event = AppointmentEventRow {
+            id: domain::new_id(),
+            appointment_id: id,
+            at: now_ts,
+            actor: who.username.clone(),
+            action: action.into(),
+            detail: overbook_reason.clone(),
+        };
+        let mut grant = grant.with_resource(id).about_patient(patient.id).named(if req.hold {
+            "hold_appointment"
+        } else if overbook_reason.is_some() {
+            "overbook_appointment"
+        } else {
+            "book_appointment"
+        });
+        if let Some(r) = overbook_reason {
+            grant = grant.with_reason(r);
+        }
+        let outbox = if req.hold {
+            Vec::new()
+        } else {
+            vec![OutboxRow {
+                id: domain::new_id(),
+                kind: "booking-confirmation".into(),
+                dedupe_key: format!("confirmation:{id}"),
+                patient_id: Some(patient.id),
+                appointment_id: Some(id),
+                payload: "{}".into(),
+                due_at: now_ts,
+                state: "queued".into(),
+                attempts: 0,
+                created_at: now_ts,
+            }]
+        };
+        Ok((row, grant, event, outbox))
+    }
+
+    /// Why a requested start is not one of the practitioner's slots, for the field message.
+    async fn why_not_a_slot(&self, req: &BookRequest, cal: &super::availability::Calendar) -> Result<SlotProblem> {
+        let db = self.db();
+        let day = req.start.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let (f, t) = (day.yesterday().unwrap_or(day).to_string(), day.tomorrow().unwrap_or(day).to_string());
+        let sessions: Vec<_> = schedule_store::sessions_of(db, &[req.practitioner_id], &f, &t)
+            .await?
+            .iter()
+            .map(super::session_of)
+            .collect::<Result<_>>()?;
+        let exceptions: Vec<_> = schedule_store::exceptions_of(db, &[req.practitioner_id], &f, &t)
+            .await?
+            .iter()
+            .map(super::exception_of)
+            .collect::<Result<_>>()?;
+        let mut problem = SlotProblem::OutsideSession;
+        for site in cal.sites.values() {
+            let here: Vec<_> = sessions.iter().filter(|s| s.site == site.id).cloned().collect();
+            if here.is_empty() {
+                continue;
+            }
+            let (tz, division) = site_calendar(site)?;
+            let rules = SlotRules {
+                time_zone: &tz,
+                division,
+                holidays: super::availability::holidays(),
+                service: cal.service.id,
+                length: cal.length,
+                buffer_minutes: cal.service.buffer_minutes as u16,
+            };
+            match check_slot_start(&here, &exceptions, &rules, req.practitioner_id, req.start) {
+                Err(SlotProblem::OutsideSession) | Ok(_) => {}
+                Err(p) => problem = p,
+            }
+        }
+        Ok(problem)
+    }
+
+    fn booking_writer(&self) -> &BookingWriter {
+        self.inner.bookings.get_or_init(|| BookingWriter::start(self.db().clone()))
+    }
+}
+
+/// The `n` free slots nearest to a time, soonest first.
+fn nearest(mut free: Vec<FreeSlot>, to: Timestamp, n: usize) -> Vec<FreeSlot> {
+    free.sort_by_key(|s| s.start.duration_since(to).abs());
+    free.truncate(n);
+    free.sort_by_key(|s| s.start);
+    free
+}

@@ -1,0 +1,89 @@
+//! Scheduling use-cases: the practice's services, practitioners and rotas; free slots; booking without
+//! double booking; and the appointment's life at reception (check in, call in, finish, DNA, cancel).
+
+pub mod availability;
+pub mod booking;
+pub mod desk;
+pub mod setup;
+
+use crate::{AppError, Result};
+use domain::scheduling::calendar::Division;
+use domain::scheduling::rota::{
+    Closure, ClosureReason, DateRange, ExtraSession, Session, SessionDraft, SessionException, TimeRange,
+};
+use jiff::civil::{Date, Time, Weekday};
+use jiff::tz::TimeZone;
+use store::organisation::SiteRow;
+use store::scheduling::{ExceptionRow, SessionRow};
+use uuid::Uuid;
+
+/// A stored value that should have been valid when it was written.
+fn corrupt(what: &str, e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("stored {what} is not valid: {e}"))
+}
+
+fn parse_date(s: &str) -> Result<Date> {
+    s.parse().map_err(|e| corrupt("date", e))
+}
+
+fn parse_time(s: &str) -> Result<Time> {
+    s.parse().map_err(|e| corrupt("time", e))
+}
+
+fn parse_ids(s: &str) -> Result<Vec<Uuid>> {
+    s.split(',').filter(|x| !x.trim().is_empty()).map(|x| x.trim().parse().map_err(|e| corrupt("id", e))).collect()
+}
+
+/// The site's zone and bank-holiday division.
+pub(crate) fn site_calendar(site: &SiteRow) -> Result<(TimeZone, Division)> {
+    let tz = TimeZone::get(&site.time_zone).map_err(|e| corrupt("time zone", e))?;
+    let division = Division::parse(&site.bank_holiday_division).map_err(|e| corrupt("division", e))?;
+    Ok((tz, division))
+}
+
+pub(crate) fn session_of(r: &SessionRow) -> Result<Session> {
+    let weekday = Weekday::from_monday_one_offset(r.weekday as i8).map_err(|e| corrupt("weekday", e))?;
+    SessionDraft {
+        id: r.id,
+        practitioner: r.practitioner_id,
+        site: r.site_id,
+        weekday,
+        start: parse_time(&r.starts)?,
+        end: parse_time(&r.ends)?,
+        valid_from: parse_date(&r.valid_from)?,
+        valid_until: r.valid_until.as_deref().map(parse_date).transpose()?,
+        services: parse_ids(&r.services)?,
+        room: r.room_id,
+        opens_on_bank_holidays: r.opens_on_bank_holidays,
+    }
+    .validate()
+    .map_err(|e| corrupt("session", e))
+}
+
+pub(crate) fn exception_of(r: &ExceptionRow) -> Result<SessionException> {
+    let times = match (&r.starts, &r.ends) {
+        (Some(s), Some(e)) => Some(TimeRange::new(parse_time(s)?, parse_time(e)?).map_err(|e| corrupt("times", e))?),
+        _ => None,
+    };
+    let from = parse_date(&r.date_from)?;
+    if r.kind == "extra" {
+        let site = r.site_id.ok_or_else(|| corrupt("extra session", "no site"))?;
+        let times = times.ok_or_else(|| corrupt("extra session", "no times"))?;
+        return Ok(SessionException::Extra(ExtraSession {
+            id: r.id,
+            practitioner: r.practitioner_id,
+            site,
+            date: from,
+            times,
+            services: parse_ids(&r.services)?,
+            room: r.room_id,
+        }));
+    }
+    Ok(SessionException::Closure(Closure {
+        id: r.id,
+        practitioner: r.practitioner_id,
+        reason: ClosureReason::parse(r.reason.as_deref().unwrap_or("other")).unwrap_or(ClosureReason::Other),
+        dates: DateRange::new(from, Some(parse_date(&r.date_until)?)).map_err(|e| corrupt("dates", e))?,
+        part: times,
+    }))
+}

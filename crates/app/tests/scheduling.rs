@@ -1,0 +1,298 @@
+//! Booking use-cases on both backends: slots from rotas (DST), booking, double booking under concurrency,
+//! holds, overbooking, the appointment's state machine.
+
+use app::governance::users::NewUser;
+use app::scheduling::availability::SlotQuery;
+use app::scheduling::booking::BookRequest;
+use app::scheduling::setup::{PractitionerInput, ServiceInput, SessionInput};
+use app::{Actor, App, AppConfig, AppError, Ctx, Via};
+use carefront_app as app;
+use domain::governance::Role;
+use domain::patients::record::PatientInput;
+use domain::scheduling::appointment::{AppointmentEvent, BookingChannel, CancelledBy};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use store::{Db, Ts, both_backends};
+use uuid::Uuid;
+
+struct Practice {
+    app: App,
+    desk: Ctx,
+    service: Uuid,
+    gp: Uuid,
+    site: Uuid,
+}
+
+async fn as_role(app: &App, role: Role) -> Ctx {
+    let username = format!("t.{}", role.as_str().replace('_', "."));
+    let user = match store::governance::users::by_username(app.db(), &username).await.unwrap() {
+        Some(u) => u,
+        None => app
+            .create_user(
+                &Ctx::command_line(),
+                NewUser {
+                    username,
+                    display_name: "Test".into(),
+                    role: role.as_str().into(),
+                    password: "violet kettle harbour 42".into(),
+                },
+            )
+            .await
+            .unwrap(),
+    };
+    Ctx::anonymous(domain::new_id(), Some("127.0.0.1".into())).with_actor(Actor {
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        role,
+        via: Via::Session,
+    })
+}
+
+/// A practice with one site (Europe/London), one GP offering 10-minute appointments in a session on
+/// every day of the week from 09:00 to 10:00 (and on bank holidays), and a receptionist.
+async fn practice(db: Db) -> Practice {
+    let app = App::new(db, AppConfig::default());
+    let now = Ts(Timestamp::now());
+    let org = store::organisation::OrganisationRow {
+        id: domain::new_id(),
+        name: "Test".into(),
+        ods_code: None,
+        created_at: now,
+    };
+    let site = store::organisation::SiteRow {
+        id: domain::new_id(),
+        organisation_id: org.id,
+        name: "Riverside".into(),
+        time_zone: "Europe/London".into(),
+        bank_holiday_division: "england-and-wales".into(),
+        address_lines: String::new(),
+        town: "Bristol".into(),
+        postcode: "BS1 4DJ".into(),
+        default_language: "en".into(),
+        created_at: now,
+    };
+    let mut tx = app.db().begin().await.unwrap();
+    store::organisation::insert_organisation(&mut tx, &org).await.unwrap();
+    store::organisation::insert_site(&mut tx, &site).await.unwrap();
+    tx.commit().await.unwrap();
+    let op = Ctx::command_line();
+    let gp = app
+        .create_practitioner(
+            &op,
+            &PractitionerInput { display_name: "Dr Amina Shah".into(), profession: "GP".into(), ..Default::default() },
+        )
+        .await
+        .unwrap();
+    let service = app
+        .create_service(
+            &op,
+            &ServiceInput {
+                name: "GP appointment".into(),
+                duration_minutes: 10,
+                mode: "face_to_face".into(),
+                max_days_ahead: 366,
+                funding: "nhs".into(),
+                bookable_online: true,
+                practitioners: vec![gp.id],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for day in ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] {
+        app.add_session(
+            &op,
+            &SessionInput {
+                practitioner_id: gp.id,
+                site_id: site.id,
+                room_id: None,
+                weekday: day.into(),
+                starts: "09:00".into(),
+                ends: "10:00".into(),
+                valid_from: "2026-01-01".into(),
+                valid_until: None,
+                opens_on_bank_holidays: true,
+                services: vec![service.id],
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let desk = as_role(&app, Role::Receptionist).await;
+    Practice { app, desk, service: service.id, gp: gp.id, site: site.id }
+}
+
+async fn patient(p: &Practice, given: &str) -> Uuid {
+    let input = PatientInput {
+        given_names: given.into(),
+        family_name: "Testing".into(),
+        date_of_birth: "1980-01-01".into(),
+        ..Default::default()
+    };
+    p.app.register_patient(&p.desk, &input, true).await.unwrap().id
+}
+
+fn local(date: Date, h: i8, m: i8) -> Timestamp {
+    date.at(h, m, 0, 0).in_tz("Europe/London").unwrap().timestamp()
+}
+
+fn request(p: &Practice, patient: Uuid, start: Timestamp) -> BookRequest {
+    BookRequest {
+        patient_id: patient,
+        service_id: p.service,
+        practitioner_id: p.gp,
+        start,
+        room_id: None,
+        channel: BookingChannel::Desk,
+        overbook_reason: None,
+        hold: false,
+    }
+}
+
+fn tomorrow() -> Date {
+    jiff::Zoned::now().date().tomorrow().unwrap()
+}
+
+both_backends! {
+    async fn slots_are_cut_in_local_time_across_the_clock_changes(db: Db) {
+        let p = practice(db).await;
+        let q = |from: Date, to: Date| SlotQuery { service: p.service, practitioner: None, site: None, from, to, patient: None, limit: 500 };
+        // Sunday 28 March 2027: clocks go forward at 01:00; Sunday 31 October 2027: back at 02:00.
+        for day in [Date::constant(2027, 3, 27), Date::constant(2027, 3, 28), Date::constant(2027, 10, 31), Date::constant(2027, 11, 1)] {
+            let slots = p.app.free_slots(&p.desk, &q(day, day)).await.unwrap();
+            assert_eq!(slots.len(), 6, "{day}: six 10-minute slots from 09:00 to 10:00 local");
+            assert_eq!(slots[0].start, local(day, 9, 0), "{day}: 09:00 local whatever the offset");
+            let offset = if (Date::constant(2027, 3, 28)..Date::constant(2027, 10, 31)).contains(&day) { "+01:00" } else { "+00:00" };
+            assert!(slots[0].local_start.ends_with(offset) && slots[0].local_start.contains("T09:00:00"), "{}", slots[0].local_start);
+        }
+        let bad = p.app.free_slots(&p.desk, &q(tomorrow(), Date::constant(2030, 1, 1))).await;
+        assert!(matches!(bad, Err(AppError::Invalid(_))), "a search of years is refused");
+    }
+
+    async fn one_slot_is_sold_once_and_the_loser_gets_alternatives(db: Db) {
+        let p = practice(db).await;
+        let day = tomorrow();
+        let start = local(day, 9, 20);
+        let ann = patient(&p, "Ann").await;
+        let booked = p.app.book(&p.desk, &request(&p, ann, start)).await.unwrap();
+        assert_eq!((booked.status.as_str(), booked.starts_at.0, booked.site_id), ("booked", start, p.site));
+        let bob = patient(&p, "Bob").await;
+        match p.app.book(&p.desk, &request(&p, bob, start)).await {
+            Err(AppError::SlotUnavailable { alternatives, .. }) => {
+                assert!(!alternatives.is_empty() && alternatives.iter().all(|a| a.start != start), "{alternatives:?}");
+                assert!(alternatives.iter().any(|a| a.start == local(day, 9, 10) || a.start == local(day, 9, 30)));
+            }
+            other => panic!("expected slot-unavailable, got {other:?}"),
+        }
+        let free = p.app.free_slots(&p.desk, &SlotQuery { service: p.service, practitioner: Some(p.gp), site: None, from: day, to: day, patient: None, limit: 50 }).await.unwrap();
+        assert!(free.iter().all(|s| s.start != start), "the booked slot is no longer offered");
+        assert_eq!(free.len(), 5);
+
+        // Many people at once for one slot: exactly one gets it.
+        let target = local(day, 9, 40);
+        let mut patients = Vec::new();
+        for i in 0..12 {
+            patients.push(patient(&p, &format!("Rush{i}")).await);
+        }
+        let tasks: Vec<_> = patients
+            .iter()
+            .map(|pat| {
+                let app = p.app.clone();
+                let ctx = p.desk.clone();
+                let req = request(&p, *pat, target);
+                tokio::spawn(async move { app.book(&ctx, &req).await })
+            })
+            .collect();
+        let mut won = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(AppError::SlotUnavailable { .. }) => {}
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        assert_eq!(won, 1, "exactly one booking for the slot");
+        let day_list = p.app.appointments_between(&p.desk, local(day, 0, 0), local(day, 23, 59), None, None).await.unwrap();
+        assert_eq!(day_list.iter().filter(|a| a.starts_at.0 == target && a.active).count(), 1);
+    }
+
+    async fn bad_bookings_are_refused_and_change_nothing(db: Db) {
+        let p = practice(db).await;
+        let day = tomorrow();
+        let ann = patient(&p, "Ann").await;
+        let field_of = |r: Result<_, AppError>| match r {
+            Err(AppError::Invalid(inv)) => inv.0[0].field.clone(),
+            other => panic!("expected a field error, got {other:?}"),
+        };
+        assert_eq!(field_of(p.app.book(&p.desk, &request(&p, ann, local(day, 9, 5))).await), "start", "not aligned");
+        assert_eq!(field_of(p.app.book(&p.desk, &request(&p, ann, local(day, 11, 0))).await), "start", "outside the session");
+        let past = local(jiff::Zoned::now().date().yesterday().unwrap(), 9, 0);
+        assert_eq!(field_of(p.app.book(&p.desk, &request(&p, ann, past)).await), "start", "in the past");
+        let far = local(jiff::Zoned::now().date().checked_add(jiff::Span::new().days(400)).unwrap(), 9, 0);
+        assert_eq!(field_of(p.app.book(&p.desk, &request(&p, ann, far)).await), "start", "beyond the booking window");
+        let other = p.app.create_practitioner(&Ctx::command_line(), &PractitionerInput { display_name: "Nurse".into(), profession: "Nurse".into(), ..Default::default() }).await.unwrap();
+        let mut wrong = request(&p, ann, local(day, 9, 0));
+        wrong.practitioner_id = other.id;
+        assert_eq!(field_of(p.app.book(&p.desk, &wrong).await), "practitioner_id");
+        let mut unknown = request(&p, ann, local(day, 9, 0));
+        unknown.service_id = Uuid::nil();
+        assert!(matches!(p.app.book(&p.desk, &unknown).await, Err(AppError::NotFound { .. })));
+
+        // A deceased patient cannot be booked.
+        let mut died = PatientInput { given_names: "Ed".into(), family_name: "Late".into(), date_of_birth: "1930-01-01".into(), ..Default::default() };
+        died.date_of_death = Some("2026-01-01".into());
+        let ed = p.app.register_patient(&p.desk, &died, true).await.unwrap().id;
+        assert_eq!(field_of(p.app.book(&p.desk, &request(&p, ed, local(day, 9, 0))).await), "patient_id");
+
+        // Overbooking needs a reason and a clinician or practice manager.
+        p.app.book(&p.desk, &request(&p, ann, local(day, 9, 0))).await.unwrap();
+        let bob = patient(&p, "Bob").await;
+        let mut urgent = request(&p, bob, local(day, 9, 0));
+        urgent.overbook_reason = Some("Chest pain, seen today".into());
+        assert!(matches!(p.app.book(&p.desk, &urgent).await, Err(AppError::Forbidden { .. })), "reception cannot overbook");
+        let manager = as_role(&p.app, Role::PracticeManager).await;
+        let over = p.app.book(&manager, &urgent).await.unwrap();
+        assert!(over.overbooked);
+        let list = p.app.appointments_between(&p.desk, local(day, 0, 0), local(day, 23, 59), None, None).await.unwrap();
+        assert_eq!(list.len(), 2, "the refused bookings left nothing behind");
+    }
+
+    async fn an_appointment_moves_through_its_day_and_refuses_illegal_steps(db: Db) {
+        let p = practice(db).await;
+        let day = tomorrow();
+        let ann = patient(&p, "Ann").await;
+        let a = p.app.book(&p.desk, &request(&p, ann, local(day, 9, 0))).await.unwrap();
+        let illegal = p.app.appointment_event(&p.desk, a.id, None, AppointmentEvent::Finish).await;
+        assert!(matches!(illegal, Err(AppError::Invalid(_))), "cannot finish before arriving");
+        let a = p.app.appointment_event(&p.desk, a.id, Some(a.version), AppointmentEvent::CheckIn).await.unwrap();
+        assert!(a.arrived_at.is_some());
+        let stale = p.app.appointment_event(&p.desk, a.id, Some(a.version - 1), AppointmentEvent::CallIn).await;
+        assert!(matches!(stale, Err(AppError::Conflict { .. })));
+        let a = p.app.appointment_event(&p.desk, a.id, None, AppointmentEvent::CallIn).await.unwrap();
+        let a = p.app.appointment_event(&p.desk, a.id, None, AppointmentEvent::Finish).await.unwrap();
+        assert_eq!(a.status, "fulfilled");
+        let cancel = AppointmentEvent::Cancel { by: CancelledBy::Patient, reason: None };
+        assert!(matches!(p.app.appointment_event(&p.desk, a.id, None, cancel).await, Err(AppError::Invalid(_))), "cannot cancel a finished appointment");
+
+        // Cancelling frees the slot and queues the message.
+        let b = p.app.book(&p.desk, &request(&p, ann, local(day, 9, 30))).await.unwrap();
+        let cancel = AppointmentEvent::Cancel { by: CancelledBy::Practice, reason: None };
+        let b = p.app.appointment_event(&p.desk, b.id, None, cancel).await.unwrap();
+        assert_eq!((b.status.as_str(), b.active, b.sequence), ("cancelled", false, 1));
+        let jobs = store::scheduling::outbox_for_appointment(p.app.db(), b.id).await.unwrap();
+        let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["booking-confirmation", "cancellation-by-practice"]);
+        let bob = patient(&p, "Bob").await;
+        p.app.book(&p.desk, &request(&p, bob, local(day, 9, 30))).await.expect("the cancelled slot can be booked again");
+
+        // Reschedule: the new time is taken before the old is let go.
+        let c = p.app.book(&p.desk, &request(&p, ann, local(day, 9, 40))).await.unwrap();
+        let taken = p.app.reschedule(&p.desk, c.id, None, local(day, 9, 30), None).await;
+        assert!(matches!(taken, Err(AppError::SlotUnavailable { .. })));
+        assert!(store::scheduling::appointment(p.app.db(), c.id).await.unwrap().unwrap().active, "the old time is kept");
+        let moved = p.app.reschedule(&p.desk, c.id, None, local(day, 9, 50), None).await.unwrap();
+        assert_eq!((moved.rescheduled_from, moved.starts_at.0), (Some(c.id), local(day, 9, 50)));
+        assert!(!store::scheduling::appointment(p.app.db(), c.id).await.unwrap().unwrap().active);
+    }
+}
