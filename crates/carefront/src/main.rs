@@ -473,6 +473,11 @@ async fn import_patients(cli: &Cli, file: &std::path::Path, report: Option<PathB
             if s.rejected > 0 {
                 println!("Rejected rows are listed in {}", report_path.display());
             }
+            if s.added > 0 {
+                let t = std::time::Instant::now();
+                app.db().refresh_statistics().await.context("cannot refresh the database statistics")?;
+                println!("Refreshed the database statistics in {:.1} s.", t.elapsed().as_secs_f64());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

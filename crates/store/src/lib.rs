@@ -129,6 +129,15 @@ pub enum Conn<'a> {
     Tx(&'a mut Tx),
 }
 
+impl Conn<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Db(db) => db.backend(),
+            Conn::Tx(tx) => tx.backend(),
+        }
+    }
+}
+
 impl<'a> From<&'a Db> for Conn<'a> {
     fn from(db: &'a Db) -> Self {
         Conn::Db(db)
@@ -316,6 +325,22 @@ impl Db {
     /// Whether the schema is exactly the version this binary knows (for `/readyz`).
     pub async fn schema_is_current(&self) -> Result<bool> {
         Ok(self.applied_schema_version().await? == self.known_schema_version())
+    }
+
+    /// After a bulk load: refresh the planner's statistics (and, on PostgreSQL, the visibility map that
+    /// lets searches read indexes alone) for the registry's tables.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p, _) => {
+                sqlx::query("PRAGMA optimize").execute(p).await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("VACUUM (ANALYZE) patients, patient_phones, patient_terms, name_terms, name_term_variants")
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// A cheap round trip, for readiness checks.

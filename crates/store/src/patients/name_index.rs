@@ -214,18 +214,42 @@ pub async fn prefix_postings(
     prefix: &str,
     limit: i64,
 ) -> Result<Vec<(String, Uuid, String)>> {
+    let conn = conn.into();
     let upper = format!("{prefix}\u{10FFFF}");
-    let sql = "SELECT t.term, p.patient_id, p.sort_key FROM name_terms t JOIN patient_terms p ON p.term_id = t.id \
-               WHERE t.term >= $1 AND t.term < $2 ORDER BY t.term, p.sort_key, p.patient_id LIMIT $3";
-    Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(prefix).bind(&upper).bind(limit).fetch_all(c).await)?)
+    // PostgreSQL sorts a nested loop's output by the outer order only, so without a limit per term it
+    // would read every "smith" before sorting them; LATERAL with LIMIT reads each term's first rows only.
+    let sql = match conn.backend() {
+        crate::Backend::Sqlite => {
+            "SELECT t.term, p.patient_id, p.sort_key FROM name_terms t JOIN patient_terms p ON p.term_id = t.id \
+             WHERE t.term >= $1 AND t.term < $2 ORDER BY t.term, p.sort_key, p.patient_id LIMIT $3"
+        }
+        crate::Backend::Postgres => {
+            "SELECT t.term, p.patient_id, p.sort_key FROM \
+             (SELECT id, term FROM name_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3) t \
+             CROSS JOIN LATERAL (SELECT patient_id, sort_key FROM patient_terms WHERE term_id = t.id \
+             ORDER BY sort_key, patient_id LIMIT $3) p ORDER BY t.term, p.sort_key, p.patient_id LIMIT $3"
+        }
+    };
+    Ok(on_conn!(conn, c => sqlx::query_as(sql).bind(prefix).bind(&upper).bind(limit).fetch_all(c).await)?)
 }
 
 /// Like [`count_patients`], for every term starting with `prefix`.
 pub async fn count_prefix(conn: impl Into<Conn<'_>>, prefix: &str, cap: i64) -> Result<(i64, i64)> {
+    let conn = conn.into();
     let upper = format!("{prefix}\u{10FFFF}");
-    let sql = "SELECT count(*), count(DISTINCT patient_id) FROM (SELECT p.patient_id FROM name_terms t \
-               JOIN patient_terms p ON p.term_id = t.id WHERE t.term >= $1 AND t.term < $2 LIMIT $3) AS s";
-    Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(prefix).bind(&upper).bind(cap).fetch_one(c).await)?)
+    let sql = match conn.backend() {
+        crate::Backend::Sqlite => {
+            "SELECT count(*), count(DISTINCT patient_id) FROM (SELECT p.patient_id FROM name_terms t \
+             JOIN patient_terms p ON p.term_id = t.id WHERE t.term >= $1 AND t.term < $2 LIMIT $3) AS s"
+        }
+        // The limit per term keeps PostgreSQL on an index scan that stops early.
+        crate::Backend::Postgres => {
+            "SELECT count(*), count(DISTINCT patient_id) FROM (SELECT p.patient_id FROM \
+             (SELECT id FROM name_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3) t \
+             CROSS JOIN LATERAL (SELECT patient_id FROM patient_terms WHERE term_id = t.id LIMIT $3) p LIMIT $3) AS s"
+        }
+    };
+    Ok(on_conn!(conn, c => sqlx::query_as(sql).bind(prefix).bind(&upper).bind(cap).fetch_one(c).await)?)
 }
 
 /// How many different records carry any of these terms, reading at most `cap` postings: (postings read,
