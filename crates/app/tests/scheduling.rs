@@ -258,6 +258,26 @@ both_backends! {
         assert_eq!(list.len(), 2, "the refused bookings left nothing behind");
     }
 
+    async fn a_hold_keeps_the_slot_until_confirmed(db: Db) {
+        let p = practice(db).await;
+        let day = tomorrow();
+        let ann = patient(&p, "Ann").await;
+        let mut hold = request(&p, ann, local(day, 9, 10));
+        hold.hold = true;
+        hold.channel = BookingChannel::Online;
+        let held = p.app.book(&p.desk, &hold).await.unwrap();
+        assert_eq!((held.status.as_str(), held.hold_expires_at.is_some()), ("pending", true));
+        let bob = patient(&p, "Bob").await;
+        assert!(matches!(p.app.book(&p.desk, &request(&p, bob, local(day, 9, 10))).await, Err(AppError::SlotUnavailable { .. })), "a held slot is not sold to someone else");
+        assert!(store::scheduling::outbox_for_appointment(p.app.db(), held.id).await.unwrap().is_empty(), "no confirmation for a hold");
+        let booked = p.app.confirm_hold(&p.desk, held.id).await.unwrap();
+        assert_eq!((booked.status.as_str(), booked.hold_expires_at), ("booked", None));
+        assert_eq!(store::scheduling::outbox_for_appointment(p.app.db(), held.id).await.unwrap().len(), 1);
+        assert!(matches!(p.app.confirm_hold(&p.desk, held.id).await, Err(AppError::Invalid(_))), "confirmed once only");
+        let events: Vec<String> = p.app.appointment_events(&p.desk, held.id).await.unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(events, vec!["held", "booked"]);
+    }
+
     async fn an_appointment_moves_through_its_day_and_refuses_illegal_steps(db: Db) {
         let p = practice(db).await;
         let day = tomorrow();

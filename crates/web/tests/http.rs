@@ -1221,3 +1221,509 @@ mod merging {
         }
     }
 }
+
+mod scheduling_api {
+    use super::*;
+    use jiff::civil::Date;
+
+    /// A practice set up through the API: one site (Europe/London), one GP offering 10-minute
+    /// appointments every day from 09:00 to 10:00 local (bank holidays too), a receptionist's and a
+    /// practice manager's tokens.
+    struct Practice {
+        app: App,
+        router: Router,
+        desk: String,
+        manager: String,
+        site: String,
+        gp: String,
+        service: String,
+    }
+
+    async fn practice(db: Db) -> Practice {
+        let (app, router) = setup(db).await;
+        add_organisation(&app).await;
+        let org = store::organisation::first_organisation(app.db()).await.unwrap().unwrap();
+        let site = store::organisation::SiteRow {
+            id: uuid::Uuid::now_v7(),
+            organisation_id: org.id,
+            name: "Riverside Surgery".into(),
+            time_zone: "Europe/London".into(),
+            bank_holiday_division: "england-and-wales".into(),
+            address_lines: "1 High Street".into(),
+            town: "Bristol".into(),
+            postcode: "BS1 4DJ".into(),
+            default_language: "en".into(),
+            created_at: store::Ts(domain::time::now()),
+        };
+        let mut tx = app.db().begin().await.unwrap();
+        store::organisation::insert_site(&mut tx, &site).await.unwrap();
+        tx.commit().await.unwrap();
+        app.create_user(
+            &Ctx::command_line(),
+            NewUser {
+                username: "manager".into(),
+                display_name: "Manager".into(),
+                role: "practice_manager".into(),
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+        let desk = token_for(&app, "reception").await;
+        let manager = token_for(&app, "manager").await;
+        let post = |uri: &str, body: String| {
+            let (router, manager, uri) = (router.clone(), manager.clone(), uri.to_owned());
+            async move {
+                let res = api(&router, Method::POST, &uri, Some(&manager), Some(("application/json", &body))).await;
+                assert_eq!(res.status, StatusCode::CREATED, "{uri}: {}", res.body);
+                res.json()["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let gp = post("/api/v1/practitioners", r#"{"display_name":"Dr Amina Shah","profession":"GP"}"#.into()).await;
+        let service = post(
+            "/api/v1/services",
+            format!(
+                r#"{{"name":"GP appointment","duration_minutes":10,"mode":"face_to_face","max_days_ahead":366,"preparation":"Bring your medicines","practitioners":["{gp}"]}}"#
+            ),
+        )
+        .await;
+        for day in ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] {
+            post(
+                "/api/v1/rota-sessions",
+                format!(
+                    r#"{{"practitioner_id":"{gp}","site_id":"{}","weekday":"{day}","starts":"09:00","ends":"10:00","valid_from":"2026-01-01","opens_on_bank_holidays":true,"services":["{service}"]}}"#,
+                    site.id
+                ),
+            )
+            .await;
+        }
+        Practice { app, router, desk, manager, site: site.id.to_string(), gp, service }
+    }
+
+    impl Practice {
+        async fn patient(&self, given: &str, extra: &str) -> String {
+            let body =
+                format!(r#"{{"given_names":"{given}","family_name":"Testing","date_of_birth":"1980-01-01"{extra}}}"#);
+            let res = api(
+                &self.router,
+                Method::POST,
+                "/api/v1/patients?confirm_possible_duplicate=true",
+                Some(&self.desk),
+                Some(("application/json", &body)),
+            )
+            .await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+            res.json()["id"].as_str().unwrap().to_owned()
+        }
+
+        fn booking(&self, patient: &str, start: &str) -> String {
+            format!(
+                r#"{{"patient_id":"{patient}","service_id":"{}","practitioner_id":"{}","start":"{start}"}}"#,
+                self.service, self.gp
+            )
+        }
+
+        async fn post(&self, uri: &str, body: &str) -> Resp {
+            api(&self.router, Method::POST, uri, Some(&self.desk), Some(("application/json", body))).await
+        }
+
+        async fn get(&self, uri: &str) -> Resp {
+            api(&self.router, Method::GET, uri, Some(&self.desk), None).await
+        }
+
+        async fn book(&self, patient: &str, start: &str) -> Value {
+            let res = self.post("/api/v1/appointments", &self.booking(patient, start)).await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+            res.json()
+        }
+
+        /// Every appointment stored, whatever its status.
+        async fn stored(&self) -> Vec<store::scheduling::AppointmentRow> {
+            let (from, to) = ("2000-01-01T00:00:00Z".parse().unwrap(), "2100-01-01T00:00:00Z".parse().unwrap());
+            store::scheduling::appointments_between(self.app.db(), store::Ts(from), store::Ts(to), None, None)
+                .await
+                .unwrap()
+        }
+    }
+
+    fn tomorrow() -> Date {
+        jiff::Zoned::now().in_tz("Europe/London").unwrap().date().tomorrow().unwrap()
+    }
+
+    /// A local wall-clock time at the site, without an offset.
+    fn at(date: Date, h: i8, m: i8) -> String {
+        date.at(h, m, 0, 0).to_string()
+    }
+
+    /// The same time as an RFC 3339 instant with its offset.
+    fn with_offset(date: Date, h: i8, m: i8) -> String {
+        date.at(h, m, 0, 0).in_tz("Europe/London").unwrap().timestamp().to_string()
+    }
+
+    both_backends! {
+        async fn the_catalogue_and_rota_are_kept_through_the_api(db: Db) {
+            let p = practice(db).await;
+            let services = p.get("/api/v1/services").await;
+            assert_eq!(services.status, StatusCode::OK, "{}", services.body);
+            let s = services.json();
+            assert_eq!((s[0]["name"].as_str(), s[0]["duration_minutes"].as_i64()), (Some("GP appointment"), Some(10)));
+            assert_eq!(s[0]["practitioners"][0], p.gp.as_str());
+            let people = p.get("/api/v1/practitioners").await.json();
+            assert_eq!((people[0]["display_name"].as_str(), people[0]["languages"][0].as_str()), (Some("Dr Amina Shah"), Some("en")));
+            let sites = p.get("/api/v1/sites").await.json();
+            assert_eq!((sites[0]["id"].as_str(), sites[0]["time_zone"].as_str()), (Some(p.site.as_str()), Some("Europe/London")));
+
+            // Only practice managers change the rota; bad input names its field and adds nothing.
+            let by_desk = p.post("/api/v1/services", r#"{"name":"Nurse","duration_minutes":15,"mode":"face_to_face"}"#).await;
+            assert_problem(&by_desk, StatusCode::FORBIDDEN, "forbidden");
+            let manager = |body: &'static str, uri: &'static str| {
+                let (router, token) = (p.router.clone(), p.manager.clone());
+                async move { api(&router, Method::POST, uri, Some(&token), Some(("application/json", body))).await }
+            };
+            let unknown = manager(r#"{"name":"Nurse","duration_minutes":15,"mode":"face_to_face","colour":"red"}"#, "/api/v1/services").await;
+            assert_eq!(assert_problem(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"][0]["field"], "colour");
+            let bad_mode = manager(r#"{"name":"Nurse","duration_minutes":0,"mode":"carrier_pigeon"}"#, "/api/v1/services").await;
+            let fields: Vec<String> = assert_problem(&bad_mode, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"]
+                .as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(fields, ["duration_minutes", "mode"]);
+            let overlap = api(&p.router, Method::POST, "/api/v1/rota-sessions", Some(&p.manager), Some(("application/json", &format!(
+                r#"{{"practitioner_id":"{}","site_id":"{}","weekday":"monday","starts":"09:30","ends":"11:00","valid_from":"2026-06-01","services":["{}"]}}"#,
+                p.gp, p.site, p.service)))).await;
+            assert_problem(&overlap, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            let bad_time = api(&p.router, Method::POST, "/api/v1/rota-sessions", Some(&p.manager), Some(("application/json", &format!(
+                r#"{{"practitioner_id":"{}","site_id":"{}","weekday":"someday","starts":"25:00","ends":"11:00","valid_from":"2026-02-30","services":["{}"]}}"#,
+                p.gp, p.site, p.service)))).await;
+            let fields: Vec<String> = assert_problem(&bad_time, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"]
+                .as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(fields, ["weekday", "starts", "valid_from"]);
+            assert_eq!(p.get("/api/v1/services").await.json().as_array().unwrap().len(), 1, "nothing added");
+            let sessions = store::scheduling::sessions_of(p.app.db(), &[p.gp.parse().unwrap()], "2000-01-01", "2100-01-01").await.unwrap();
+            assert_eq!(sessions.len(), 7, "no session added");
+            let added = audit_actions(&p.app).await.into_iter().filter(|(a, o, _)| a == "add_rota_session" && o == "allowed").count();
+            assert_eq!(added, 7);
+        }
+
+        async fn book_then_list_the_day_and_see_the_patient_through(db: Db) {
+            let p = practice(db).await;
+            let day = tomorrow();
+            let slots = p.get(&format!("/api/v1/slots?service={}&from={day}&to={day}", p.service)).await;
+            assert_eq!(slots.status, StatusCode::OK, "{}", slots.body);
+            let slots = slots.json();
+            let slots = slots.as_array().unwrap();
+            assert_eq!(slots.len(), 6, "six 10-minute slots from 09:00 to 10:00");
+            assert_eq!(slots[0]["start"], with_offset(day, 9, 0));
+            assert!(slots[0]["local_start"].as_str().unwrap().starts_with(&format!("{day}T09:00:00+0")), "{}", slots[0]);
+            let limited = p.get(&format!("/api/v1/slots?service={}&from={day}&to={day}&practitioner={}&site={}&limit=2", p.service, p.gp, p.site)).await.json();
+            assert_eq!(limited.as_array().unwrap().len(), 2);
+
+            let ann = p.patient("Ann", "").await;
+            // The start as the slot list gave it (local time with its offset).
+            let res = p.post("/api/v1/appointments", &p.booking(&ann, slots[2]["local_start"].as_str().unwrap())).await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+            let a = res.json();
+            let id = a["id"].as_str().unwrap().to_owned();
+            assert_eq!(res.location(), format!("/api/v1/appointments/{id}"));
+            assert_eq!((a["status"].as_str(), a["start"].as_str(), a["channel"].as_str()), (Some("booked"), Some(with_offset(day, 9, 20).as_str()), Some("desk")));
+            assert_eq!((a["site_id"].as_str(), a["practitioner_id"].as_str(), a["patient_id"].as_str()), (Some(p.site.as_str()), Some(p.gp.as_str()), Some(ann.as_str())));
+            assert_eq!((a["end"].as_str(), a["version"].as_i64(), a["sequence"].as_i64()), (Some(with_offset(day, 9, 30).as_str()), Some(1), Some(0)));
+            assert_eq!(a["local_start"], slots[2]["local_start"]);
+            assert_eq!((a["overbooked"].as_bool(), a["longer"].as_bool(), a["mode"].as_str()), (Some(false), Some(false), Some("face_to_face")));
+
+            // A local time without an offset is read at the site.
+            let bob = p.patient("Bob", "").await;
+            let b = p.book(&bob, &at(day, 9, 40)).await;
+            assert_eq!(b["start"], with_offset(day, 9, 40));
+
+            let list = p.get(&format!("/api/v1/appointments?date={day}")).await;
+            assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+            let ids: Vec<String> = list.json().as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(ids, [id.clone(), b["id"].as_str().unwrap().to_owned()], "soonest first");
+            let mine = p.get(&format!("/api/v1/appointments?date={day}&practitioner={}&site={}", p.gp, p.site)).await.json();
+            assert_eq!(mine.as_array().unwrap().len(), 2);
+            let other_day = p.get(&format!("/api/v1/appointments?date={}", day.tomorrow().unwrap())).await.json();
+            assert_eq!(other_day.as_array().unwrap().len(), 0);
+            let free = p.get(&format!("/api/v1/slots?service={}&from={day}&to={day}", p.service)).await.json();
+            assert_eq!(free.as_array().unwrap().len(), 4, "the booked slots are no longer offered");
+
+            let url = format!("/api/v1/appointments/{id}");
+            let checked_in = api(&p.router, Method::POST, &format!("{url}/check-in"), Some(&p.desk), None).await;
+            assert_eq!(checked_in.status, StatusCode::OK, "{}", checked_in.body);
+            let c = checked_in.json();
+            assert_eq!((c["status"].as_str(), c["version"].as_i64()), (Some("arrived"), Some(2)));
+            assert!(c["arrived_at"].is_string());
+            let called = p.post(&format!("{url}/call"), r#"{"version":2}"#).await;
+            assert_eq!(called.status, StatusCode::OK, "{}", called.body);
+            assert!(called.json()["called_at"].is_string());
+            let finished = p.post(&format!("{url}/finish"), "{}").await;
+            assert_eq!(finished.status, StatusCode::OK, "{}", finished.body);
+            assert_eq!(finished.json()["status"], "fulfilled");
+            let read = p.get(&url).await.json();
+            assert_eq!((read["status"].as_str(), read["version"].as_i64()), (Some("fulfilled"), Some(4)));
+            assert!(read["finished_at"].is_string() && read["called_at"].is_string());
+            let events = p.get(&format!("{url}/events")).await;
+            assert_eq!(events.status, StatusCode::OK, "{}", events.body);
+            let actions: Vec<String> = events.json().as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(actions.len(), 4, "{actions:?}");
+            assert_eq!(actions[0], "booked");
+            assert!(events.json().as_array().unwrap().iter().all(|e| e["actor"] == "reception"));
+
+            let audit = audit_actions(&p.app).await;
+            for action in ["book_appointment", "view_day_list", "view_appointment", "view_appointment_history"] {
+                assert!(audit.iter().any(|(a, o, _)| a == action && o == "allowed"), "{action} audited: {audit:?}");
+            }
+            let moves = audit.iter().filter(|(a, _, _)| a.starts_with("appointment_")).count();
+            assert_eq!(moves, 3, "check-in, call and finish audited: {audit:?}");
+        }
+
+        async fn a_taken_slot_is_409_with_alternatives_and_is_sold_once_under_concurrency(db: Db) {
+            let p = practice(db).await;
+            let day = tomorrow();
+            let ann = p.patient("Ann", "").await;
+            p.book(&ann, &at(day, 9, 20)).await;
+            let bob = p.patient("Bob", "").await;
+            let taken = p.post("/api/v1/appointments", &p.booking(&bob, &with_offset(day, 9, 20))).await;
+            let problem = assert_problem(&taken, StatusCode::CONFLICT, "slot-unavailable");
+            let alternatives = problem["alternatives"].as_array().unwrap();
+            assert!(!alternatives.is_empty(), "{problem}");
+            assert!(alternatives.iter().all(|a| a["start"] != with_offset(day, 9, 20).as_str()), "{problem}");
+            assert!(alternatives.iter().any(|a| a["start"] == with_offset(day, 9, 10).as_str() || a["start"] == with_offset(day, 9, 30).as_str()), "{problem}");
+            assert!(alternatives[0]["local_start"].is_string() && alternatives[0]["practitioner_id"] == p.gp.as_str());
+
+            // A clinician may double-book deliberately, with a reason; it is marked and audited.
+            let clinician = token_for(&p.app, "clinician").await;
+            let body = format!(r#"{{"patient_id":"{bob}","service_id":"{}","practitioner_id":"{}","start":"{}","overbook_reason":"Urgent: chest pain"}}"#, p.service, p.gp, at(day, 9, 20));
+            let over = api(&p.router, Method::POST, "/api/v1/appointments", Some(&clinician), Some(("application/json", &body))).await;
+            assert_eq!(over.status, StatusCode::CREATED, "{}", over.body);
+            assert_eq!((over.json()["overbooked"].as_bool(), over.json()["overbook_reason"].as_str()), (Some(true), Some("Urgent: chest pain")));
+            assert!(audit_actions(&p.app).await.iter().any(|(a, o, r)| a == "overbook_appointment" && o == "allowed" && r == "Urgent: chest pain"));
+
+            // A hold keeps the slot for a few minutes while the patient confirms.
+            let cy = p.patient("Cy", "").await;
+            let body = format!(r#"{{"patient_id":"{cy}","service_id":"{}","practitioner_id":"{}","start":"{}","hold":true,"channel":"online"}}"#, p.service, p.gp, at(day, 9, 50));
+            let held = p.post("/api/v1/appointments", &body).await;
+            assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
+            assert_eq!((held.json()["status"].as_str(), held.json()["channel"].as_str()), (Some("pending"), Some("online")));
+            assert!(held.json()["hold_expires_at"].is_string());
+            let during_hold = p.post("/api/v1/appointments", &p.booking(&ann, &at(day, 9, 50))).await;
+            assert_problem(&during_hold, StatusCode::CONFLICT, "slot-unavailable");
+
+            // Eight people at once for one slot: exactly one 201, the rest 409.
+            let mut patients = Vec::new();
+            for i in 0..8 {
+                patients.push(p.patient(&format!("Rush{i}"), "").await);
+            }
+            let start = with_offset(day, 9, 40);
+            let tasks: Vec<_> = patients
+                .iter()
+                .map(|pat| {
+                    let (router, token, body) = (p.router.clone(), p.desk.clone(), p.booking(pat, &start));
+                    tokio::spawn(async move {
+                        api(&router, Method::POST, "/api/v1/appointments", Some(&token), Some(("application/json", &body))).await
+                    })
+                })
+                .collect();
+            let mut statuses = Vec::new();
+            for t in tasks {
+                let res = t.await.unwrap();
+                if res.status == StatusCode::CONFLICT {
+                    assert_problem(&res, StatusCode::CONFLICT, "slot-unavailable");
+                }
+                statuses.push(res.status);
+            }
+            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 7, "{statuses:?}");
+            let stored = p.stored().await;
+            assert_eq!(stored.iter().filter(|a| a.starts_at.0.to_string() == start && a.active).count(), 1);
+            assert_eq!(stored.len(), 4, "Ann's, the overbooking, the hold and the one winner");
+        }
+
+        async fn bad_bookings_name_the_field_and_change_nothing(db: Db) {
+            let p = practice(db).await;
+            let day = tomorrow();
+            let ann = p.patient("Ann", "").await;
+            let dead = p.patient("Ed", r#","date_of_death":"2026-01-01""#).await;
+            let nurse = api(&p.router, Method::POST, "/api/v1/practitioners", Some(&p.manager),
+                Some(("application/json", r#"{"display_name":"Nurse Jo","profession":"Practice nurse"}"#))).await.json()["id"].as_str().unwrap().to_owned();
+            let today = jiff::Zoned::now().in_tz("Europe/London").unwrap().date();
+            let body = |patient: &str, start: &str| p.booking(patient, start);
+            let cases: Vec<(String, &str, &str)> = vec![
+                (body(&ann, &at(day, 9, 5)), "start", "not aligned to a slot"),
+                (body(&ann, "2027-03-28T01:30:00"), "start", "in the DST gap"),
+                (body(&ann, &at(day, 11, 0)), "start", "outside the session"),
+                (body(&ann, &at(today.yesterday().unwrap(), 9, 0)), "start", "in the past"),
+                (body(&ann, &at(today.checked_add(jiff::Span::new().days(400)).unwrap(), 9, 0)), "start", "beyond the booking window"),
+                (body(&ann, "tomorrow at nine"), "start", "malformed"),
+                (body(&ann, "2027-02-30T09:00:00Z"), "start", "not a real date"),
+                (body(&ann, &day.to_string()), "start", "a date without a time"),
+                (body(&dead, &at(day, 9, 0)), "patient_id", "deceased"),
+                (format!(r#"{{"patient_id":"{ann}","service_id":"{}","practitioner_id":"{nurse}","start":"{}"}}"#, p.service, at(day, 9, 0)), "practitioner_id", "service not delivered by them"),
+                (format!(r#"{{"patient_id":"{ann}","service_id":"{}","practitioner_id":"{}","start":"{}","channel":"carrier_pigeon"}}"#, p.service, p.gp, at(day, 9, 0)), "channel", "unknown channel"),
+                (format!(r#"{{"patient_id":"{ann}","service_id":"{}","practitioner_id":"{}","start":"{}","colour":"red"}}"#, p.service, p.gp, at(day, 9, 0)), "colour", "unknown field"),
+                (format!(r#"{{"patient_id":"not-an-id","service_id":"{}","practitioner_id":"{}","start":"{}"}}"#, p.service, p.gp, at(day, 9, 0)), "patient_id", "malformed id"),
+                (format!(r#"{{"service_id":"{}","practitioner_id":"{}","start":"{}"}}"#, p.service, p.gp, at(day, 9, 0)), "body", "missing patient"),
+                (format!(r#"{{"patient_id":"{ann}","service_id":"{}","practitioner_id":"{}","start":"{}","overbook_reason":"urgent"}}"#, p.service, p.gp, at(day, 9, 0)), "", "overbooking by reception"),
+            ];
+            for (body, field, why) in &cases {
+                let res = p.post("/api/v1/appointments", body).await;
+                if field.is_empty() {
+                    assert_problem(&res, StatusCode::FORBIDDEN, "forbidden");
+                    continue;
+                }
+                let problem = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+                let got = problem["errors"][0]["field"].as_str().unwrap();
+                assert!(got == *field || (*field == "body" && got.contains("patient")) , "{why}: {problem}");
+                if *why == "in the DST gap" {
+                    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("clocks go forward"), "{problem}");
+                }
+            }
+            let unknown_service = format!(r#"{{"patient_id":"{ann}","service_id":"{}","practitioner_id":"{}","start":"{}"}}"#, uuid::Uuid::now_v7(), p.gp, at(day, 9, 0));
+            assert_problem(&p.post("/api/v1/appointments", &unknown_service).await, StatusCode::NOT_FOUND, "not-found");
+            let unknown_patient = p.booking(&uuid::Uuid::now_v7().to_string(), &at(day, 9, 0));
+            assert_problem(&p.post("/api/v1/appointments", &unknown_patient).await, StatusCode::NOT_FOUND, "not-found");
+            let truncated = p.post("/api/v1/appointments", r#"{"patient_id":"#).await;
+            assert_problem(&truncated, StatusCode::BAD_REQUEST, "malformed-json");
+            let wrong_type = api(&p.router, Method::POST, "/api/v1/appointments", Some(&p.desk), Some(("text/plain", &p.booking(&ann, &at(day, 9, 0))))).await;
+            assert_problem(&wrong_type, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+            let form = api(&p.router, Method::POST, "/api/v1/appointments", Some(&p.desk), Some(("application/x-www-form-urlencoded", "patient_id=x"))).await;
+            assert_problem(&form, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+            let anonymous = api(&p.router, Method::POST, "/api/v1/appointments", None, Some(("application/json", &p.booking(&ann, &at(day, 9, 0))))).await;
+            assert_problem(&anonymous, StatusCode::UNAUTHORIZED, "unauthenticated");
+            assert!(p.stored().await.is_empty(), "nothing was booked");
+            assert!(!audit_actions(&p.app).await.iter().any(|(a, o, _)| a == "book_appointment" && o == "allowed"));
+
+            // Malformed or missing query values are 422 naming the parameter.
+            let slots = |q: String| { let p = &p; async move { p.get(&format!("/api/v1/slots?{q}")).await } };
+            for (q, field) in [
+                (format!("service={}&from=2027-02-30&to=2027-03-01", p.service), "from"),
+                (format!("service={}&from={day}&to=29/03/2027", p.service), "to"),
+                (format!("service={}&from={day}", p.service), "to"),
+                (format!("service=abc&from={day}&to={day}"), "service"),
+                (format!("service={}&from={day}&to={day}&limit=0", p.service), "limit"),
+                (format!("service={}&from={day}&to={day}&practitioner=x", p.service), "practitioner"),
+                (format!("service={}&from={day}&to={day}&colour=red", p.service), "colour"),
+                (format!("service={}&from={day}&to={}", p.service, day.yesterday().unwrap()), "to"),
+            ] {
+                let problem = assert_problem(&slots(q.clone()).await, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+                assert_eq!(problem["errors"][0]["field"], field, "{q}: {problem}");
+            }
+            assert_problem(&slots(format!("service={}&from={day}&to={day}", uuid::Uuid::now_v7())).await, StatusCode::NOT_FOUND, "not-found");
+            for (q, field) in [("date=29/03/2027", "date"), ("date=2027-13-01", "date"), ("", "date"), ("date=2027-03-29&site=x", "site")] {
+                let res = p.get(&format!("/api/v1/appointments?{q}")).await;
+                let problem = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+                assert_eq!(problem["errors"][0]["field"], field, "{q}: {problem}");
+            }
+            let unknown = uuid::Uuid::now_v7();
+            for suffix in ["", "/events", "/ics"] {
+                assert_problem(&p.get(&format!("/api/v1/appointments/{unknown}{suffix}")).await, StatusCode::NOT_FOUND, "not-found");
+            }
+            for (action, body) in [("check-in", "{}"), ("cancel", r#"{"by":"practice"}"#), ("undo-dna", r#"{"reason":"came late"}"#), ("reschedule", &format!(r#"{{"start":"{}"}}"#, at(day, 9, 0)))] {
+                let res = p.post(&format!("/api/v1/appointments/{unknown}/{action}"), body).await;
+                assert_problem(&res, StatusCode::NOT_FOUND, "not-found");
+            }
+            assert!(p.stored().await.is_empty(), "still nothing");
+        }
+
+        async fn illegal_moves_and_stale_versions_change_nothing(db: Db) {
+            let p = practice(db).await;
+            let day = tomorrow();
+            let ann = p.patient("Ann", "").await;
+            let a = p.book(&ann, &at(day, 9, 0)).await;
+            let url = format!("/api/v1/appointments/{}", a["id"].as_str().unwrap());
+            let status_error = |res: Resp| {
+                let problem = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+                assert_eq!(problem["errors"][0]["field"], "status", "{problem}");
+            };
+            status_error(p.post(&format!("{url}/finish"), "{}").await);
+            status_error(p.post(&format!("{url}/call"), "{}").await);
+            status_error(p.post(&format!("{url}/undo-dna"), r#"{"reason":"came after all"}"#).await);
+            let stale = p.post(&format!("{url}/check-in"), r#"{"version":7}"#).await;
+            assert_problem(&stale, StatusCode::CONFLICT, "conflict");
+            let bad_by = p.post(&format!("{url}/cancel"), r#"{"by":"the cat"}"#).await;
+            assert_eq!(assert_problem(&bad_by, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"][0]["field"], "by");
+            let no_reason = p.post(&format!("{url}/entered-in-error"), r#"{"reason":"  "}"#).await;
+            assert_eq!(assert_problem(&no_reason, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"][0]["field"], "reason");
+            let extra = p.post(&format!("{url}/check-in"), r#"{"version":1,"when":"now"}"#).await;
+            assert_eq!(assert_problem(&extra, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"][0]["field"], "when");
+            let not_json = api(&p.router, Method::POST, &format!("{url}/check-in"), Some(&p.desk), Some(("text/plain", "version=1"))).await;
+            assert_problem(&not_json, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+            let read = p.get(&url).await.json();
+            assert_eq!((read["status"].as_str(), read["version"].as_i64()), (Some("booked"), Some(1)), "nothing changed");
+
+            // DNA, undo with a reason; then through to finished, which cannot be cancelled.
+            let dna = p.post(&format!("{url}/dna"), r#"{"version":1}"#).await;
+            assert_eq!(dna.json()["status"], "noshow", "{}", dna.body);
+            let undone = p.post(&format!("{url}/undo-dna"), r#"{"reason":"Arrived late, seen"}"#).await;
+            assert_eq!(undone.json()["status"], "booked", "{}", undone.body);
+            for action in ["check-in", "call", "finish"] {
+                assert_eq!(p.post(&format!("{url}/{action}"), "{}").await.status, StatusCode::OK, "{action}");
+            }
+            status_error(p.post(&format!("{url}/cancel"), r#"{"by":"patient","reason":"Feeling better"}"#).await);
+            status_error(p.post(&format!("{url}/dna"), "{}").await);
+            status_error(p.post(&format!("{url}/reschedule"), &format!(r#"{{"start":"{}"}}"#, at(day, 9, 30))).await);
+            let read = p.get(&url).await.json();
+            assert_eq!((read["status"].as_str(), read["version"].as_i64(), read["cancelled_by"].as_str()), (Some("fulfilled"), Some(6), None));
+            let entered = p.post(&format!("{url}/entered-in-error"), r#"{"reason":"Wrong patient"}"#).await;
+            assert_eq!(entered.json()["status"], "entered-in-error", "{}", entered.body);
+            status_error(p.post(&format!("{url}/entered-in-error"), r#"{"reason":"Again"}"#).await);
+            let audit = audit_actions(&p.app).await;
+            assert!(audit.iter().any(|(a, _, r)| a == "appointment_undo_dna" && r == "Arrived late, seen"), "{audit:?}");
+            assert_eq!(p.stored().await.len(), 1);
+        }
+
+        async fn ics_follows_the_appointment_through_reschedule_and_cancel(db: Db) {
+            let p = practice(db).await;
+            let day = tomorrow();
+            let ann = p.patient("Ann", "").await;
+            let a = p.book(&ann, &at(day, 9, 10)).await;
+            let id = a["id"].as_str().unwrap().to_owned();
+            let ics = p.get(&format!("/api/v1/appointments/{id}/ics")).await;
+            assert_eq!(ics.status, StatusCode::OK, "{}", ics.body);
+            assert!(ics.content_type().starts_with("text/calendar"), "{}", ics.content_type());
+            assert!(ics.content_type().contains("method=REQUEST"));
+            let utc = |s: &str| s.parse::<jiff::Timestamp>().unwrap().strftime("%Y%m%dT%H%M%SZ").to_string();
+            for line in [
+                "METHOD:REQUEST".to_owned(),
+                format!("UID:{id}@carefront"),
+                "SEQUENCE:0".to_owned(),
+                format!("DTSTART:{}", utc(a["start"].as_str().unwrap())),
+                format!("DTEND:{}", utc(a["end"].as_str().unwrap())),
+                "SUMMARY:GP appointment with Dr Amina Shah".to_owned(),
+                "STATUS:CONFIRMED".to_owned(),
+            ] {
+                assert!(ics.body.contains(&format!("{line}\r\n")), "{line} in {}", ics.body);
+            }
+            assert!(ics.body.contains("Riverside Surgery"), "{}", ics.body);
+
+            // Reschedule: a new appointment; the old one is cancelled and its .ics says so.
+            let stale = p.post(&format!("/api/v1/appointments/{id}/reschedule"), &format!(r#"{{"start":"{}","version":9}}"#, at(day, 9, 30))).await;
+            assert_problem(&stale, StatusCode::CONFLICT, "conflict");
+            let gap = p.post(&format!("/api/v1/appointments/{id}/reschedule"), r#"{"start":"2027-03-28T01:30"}"#).await;
+            assert_eq!(assert_problem(&gap, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"][0]["field"], "start");
+            let moved = p.post(&format!("/api/v1/appointments/{id}/reschedule"), &format!(r#"{{"start":"{}","version":1}}"#, at(day, 9, 30))).await;
+            assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.body);
+            let m = moved.json();
+            let new_id = m["id"].as_str().unwrap().to_owned();
+            assert_eq!(moved.location(), format!("/api/v1/appointments/{new_id}"));
+            assert_eq!((m["rescheduled_from"].as_str(), m["start"].as_str(), m["sequence"].as_i64()), (Some(id.as_str()), Some(with_offset(day, 9, 30).as_str()), Some(1)));
+            let old = p.get(&format!("/api/v1/appointments/{id}")).await.json();
+            assert_eq!((old["status"].as_str(), old["cancelled_by"].as_str(), old["sequence"].as_i64()), (Some("cancelled"), Some("practice"), Some(1)));
+            let old_ics = p.get(&format!("/api/v1/appointments/{id}/ics")).await;
+            assert!(old_ics.body.contains("METHOD:CANCEL\r\n") && old_ics.body.contains("SEQUENCE:1\r\n") && old_ics.body.contains("STATUS:CANCELLED\r\n"), "{}", old_ics.body);
+            assert!(old_ics.content_type().contains("method=CANCEL"));
+            let free = p.get(&format!("/api/v1/slots?service={}&from={day}&to={day}", p.service)).await.json();
+            assert!(free.as_array().unwrap().iter().any(|s| s["start"] == with_offset(day, 9, 10).as_str()), "the old time is free again");
+
+            let cancelled = p.post(&format!("/api/v1/appointments/{new_id}/cancel"), r#"{"by":"patient","reason":"Feeling better","version":1}"#).await;
+            assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+            let c = cancelled.json();
+            assert_eq!((c["status"].as_str(), c["cancelled_by"].as_str(), c["cancel_reason"].as_str()), (Some("cancelled"), Some("patient"), Some("Feeling better")));
+            let new_ics = p.get(&format!("/api/v1/appointments/{new_id}/ics")).await;
+            assert!(new_ics.body.contains("METHOD:CANCEL\r\n") && new_ics.body.contains("SEQUENCE:2\r\n"), "{}", new_ics.body);
+            let row = store::scheduling::appointment(p.app.db(), new_id.parse().unwrap()).await.unwrap().unwrap();
+            assert!(new_ics.body.contains(&format!("DTSTAMP:{}\r\n", row.updated_at.0.strftime("%Y%m%dT%H%M%SZ"))), "{}", new_ics.body);
+            let audit = audit_actions(&p.app).await;
+            assert!(audit.iter().any(|(a, o, _)| a == "reschedule_appointment" && o == "allowed"), "{audit:?}");
+            assert!(audit.iter().any(|(a, _, r)| a == "appointment_cancel" && r == "Feeling better"), "{audit:?}");
+        }
+    }
+}

@@ -185,7 +185,7 @@ impl App {
         let cal = self.calendar(q.service, q.practitioner, q.site, q.from, q.to).await?;
         let now = Timestamp::now();
         let earliest = now + SignedDuration::from_mins(i64::from(cal.service.min_notice_minutes.max(0)));
-        let latest_day = jiff::Zoned::now().date().checked_add((cal.service.max_days_ahead.max(0) as i64).days()).ok();
+        let ahead = (cal.service.max_days_ahead.max(0) as i64).days();
         let who: Vec<Uuid> = cal.names.keys().copied().collect();
         let window_start = cal.slots.first().map(|s| s.start).unwrap_or(now);
         let window_end = cal.slots.last().map(|s| s.end + SignedDuration::from_hours(12)).unwrap_or(now);
@@ -207,7 +207,7 @@ impl App {
         };
         let mut out = Vec::new();
         for slot in &cal.slots {
-            if slot.start < earliest || latest_day.is_some_and(|d| slot.date > d) {
+            if slot.start < earliest {
                 continue;
             }
             // A longer appointment needs the following slots of the same session too.
@@ -222,6 +222,10 @@ impl App {
             }
             let Some(site) = cal.site_of(slot) else { continue };
             let tz = site_calendar(site)?.0;
+            // The booking window counts days at the site, whatever the server's zone.
+            if now.to_zoned(tz.clone()).date().checked_add(ahead).is_ok_and(|last| slot.date > last) {
+                continue;
+            }
             out.push(FreeSlot {
                 start: slot.start,
                 end,

@@ -53,7 +53,8 @@ struct Job {
     /// Appointment to cancel in the same savepoint (a reschedule), with the version read.
     replaces: Option<(AppointmentRow, i64)>,
     grant: Grant,
-    event: AppointmentEventRow,
+    /// History entries (the new appointment's, and the old one's on a reschedule).
+    events: Vec<AppointmentEventRow>,
     outbox: Vec<OutboxRow>,
     reply: oneshot::Sender<Result<AppointmentRow, WriteError>>,
 }
@@ -149,7 +150,9 @@ async fn write_one(tx: &mut Tx, job: &Job, now: Ts) -> Result<AppointmentRow, Wr
         }
     }
     schedule_store::insert_appointment(tx, a).await.map_err(store_err)?;
-    schedule_store::add_event(tx, &job.event).await.map_err(store_err)?;
+    for e in &job.events {
+        schedule_store::add_event(tx, e).await.map_err(store_err)?;
+    }
     for o in &job.outbox {
         schedule_store::enqueue(tx, o).await.map_err(store_err)?;
     }
@@ -161,7 +164,7 @@ impl App {
     /// Book (or hold) an appointment. A taken time is [`AppError::SlotUnavailable`] with alternatives.
     pub async fn book(&self, ctx: &Ctx, req: &BookRequest) -> Result<AppointmentRow> {
         let (row, grant, event, outbox) = self.plan_booking(ctx, req, None).await?;
-        self.write_booking(req, row, None, grant, event, outbox).await
+        self.write_booking(req, row, None, grant, vec![event], outbox).await
     }
 
     /// Move an appointment to a new time: the new time is secured in the same transaction that releases
@@ -191,7 +194,7 @@ impl App {
             service_id: old.service_id,
             practitioner_id: practitioner.unwrap_or(old.practitioner_id),
             start,
-            room_id: None,
+            room_id: if practitioner.is_none_or(|p| p == old.practitioner_id) { old.room_id } else { None },
             channel: BookingChannel::parse(&old.channel).unwrap_or(BookingChannel::Desk),
             overbook_reason: None,
             hold: false,
@@ -210,8 +213,16 @@ impl App {
         released.sequence += 1;
         released.version += 1;
         released.updated_at = now;
-        let grant = grant.named("reschedule_appointment");
-        self.write_booking(&req, row, Some((released, old.version)), grant, event, outbox).await
+        let moved_to = AppointmentEventRow {
+            id: domain::new_id(),
+            appointment_id: old.id,
+            at: now,
+            actor: event.actor.clone(),
+            action: "rescheduled".into(),
+            detail: Some(format!("moved to {} (appointment {})", row.starts_at.0, row.id)),
+        };
+        let grant = grant.named("reschedule_appointment").with_reason(format!("from appointment {}", old.id));
+        self.write_booking(&req, row, Some((released, old.version)), grant, vec![event, moved_to], outbox).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -221,13 +232,13 @@ impl App {
         row: AppointmentRow,
         replaces: Option<(AppointmentRow, i64)>,
         grant: Grant,
-        event: AppointmentEventRow,
+        events: Vec<AppointmentEventRow>,
         outbox: Vec<OutboxRow>,
     ) -> Result<AppointmentRow> {
         let (reply, answer) = oneshot::channel();
         self.booking_writer()
             .queue
-            .send(Job { row: row.clone(), replaces, grant, event, outbox, reply })
+            .send(Job { row: row.clone(), replaces, grant, events, outbox, reply })
             .await
             .map_err(|_| AppError::Internal("the booking writer has stopped".into()))?;
         match answer.await.map_err(|_| AppError::Internal("the booking writer has stopped".into()))? {
@@ -419,22 +430,7 @@ impl App {
         if let Some(r) = overbook_reason {
             grant = grant.with_reason(r);
         }
-        let outbox = if req.hold {
-            Vec::new()
-        } else {
-            vec![OutboxRow {
-                id: domain::new_id(),
-                kind: "booking-confirmation".into(),
-                dedupe_key: format!("confirmation:{id}"),
-                patient_id: Some(patient.id),
-                appointment_id: Some(id),
-                payload: "{}".into(),
-                due_at: now_ts,
-                state: "queued".into(),
-                attempts: 0,
-                created_at: now_ts,
-            }]
-        };
+        let outbox = if req.hold { Vec::new() } else { vec![confirmation(&row, now_ts)] };
         Ok((row, grant, event, outbox))
     }
 
@@ -476,8 +472,80 @@ impl App {
         Ok(problem)
     }
 
+    /// Confirm a hold (online booking, once the patient says yes) before it expires.
+    pub async fn confirm_hold(&self, ctx: &Ctx, id: Uuid) -> Result<AppointmentRow> {
+        let who = actor(ctx)?;
+        let db = self.db();
+        let held = schedule_store::appointment(db, id).await?.ok_or(AppError::NotFound { what: "appointment" })?;
+        let patient =
+            store::patients::by_id(db, held.patient_id).await?.ok_or(AppError::NotFound { what: "patient" })?;
+        let grant = self
+            .authorize(
+                ctx,
+                Access::patient(
+                    Action::BookAppointment,
+                    default_purpose(who.role),
+                    relationship(who, &patient),
+                    patient.id,
+                    "appointment",
+                    None,
+                ),
+            )
+            .await?;
+        let now = Ts(Timestamp::now());
+        if held.status != "pending" || !held.active {
+            return Err(AppError::invalid("status", "Only a held time can be confirmed"));
+        }
+        if held.hold_expires_at.is_some_and(|t| t <= now) {
+            return Err(AppError::invalid("status", "The hold on this time has run out. Choose a time again"));
+        }
+        let mut a = held.clone();
+        a.status = "booked".into();
+        a.hold_expires_at = None;
+        a.version += 1;
+        a.updated_at = now;
+        let mut tx = db.begin().await?;
+        if !schedule_store::update_appointment(&mut tx, &a, held.version).await? {
+            return Err(AppError::Conflict {
+                message: "The appointment was changed by someone else. Reload it and try again".into(),
+            });
+        }
+        schedule_store::add_event(
+            &mut tx,
+            &AppointmentEventRow {
+                id: domain::new_id(),
+                appointment_id: a.id,
+                at: now,
+                actor: who.username.clone(),
+                action: "booked".into(),
+                detail: Some("hold confirmed".into()),
+            },
+        )
+        .await?;
+        schedule_store::enqueue(&mut tx, &confirmation(&a, now)).await?;
+        grant.with_resource(a.id).named("confirm_hold").record(&mut tx).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
     fn booking_writer(&self) -> &BookingWriter {
         self.inner.bookings.get_or_init(|| BookingWriter::start(self.db().clone()))
+    }
+}
+
+/// The "your appointment is booked" message, queued with the booking.
+fn confirmation(a: &AppointmentRow, now: Ts) -> OutboxRow {
+    OutboxRow {
+        id: domain::new_id(),
+        kind: "booking-confirmation".into(),
+        dedupe_key: format!("confirmation:{}", a.id),
+        patient_id: Some(a.patient_id),
+        appointment_id: Some(a.id),
+        payload: "{}".into(),
+        due_at: now,
+        state: "queued".into(),
+        attempts: 0,
+        created_at: now,
     }
 }
 

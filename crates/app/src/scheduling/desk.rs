@@ -110,7 +110,7 @@ impl App {
                 detail = Some(reason.as_str().to_owned());
             }
         }
-        let action = format!("{:?}", event.kind()).to_lowercase();
+        let action = event.kind().as_str().to_owned();
         let mut tx = self.db().begin().await?;
         if !schedule_store::update_appointment(&mut tx, &a, current.version).await? {
             return Err(stale());

@@ -5,6 +5,7 @@ pub mod audit;
 mod json;
 mod me;
 mod patients;
+mod scheduling;
 mod tokens;
 
 pub use json::ApiJson;
@@ -60,6 +61,24 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(patients::set_contact_preferences))
         .routes(routes!(patients::add_identifier))
         .routes(routes!(patients::add_disagreement))
+        .routes(routes!(scheduling::list_services, scheduling::create_service))
+        .routes(routes!(scheduling::list_practitioners, scheduling::create_practitioner))
+        .routes(routes!(scheduling::list_sites))
+        .routes(routes!(scheduling::add_session))
+        .routes(routes!(scheduling::slots))
+        .routes(routes!(scheduling::book, scheduling::day_list))
+        .routes(routes!(scheduling::read_appointment))
+        .routes(routes!(scheduling::appointment_events))
+        .routes(routes!(scheduling::appointment_ics))
+        .routes(routes!(scheduling::cancel))
+        .routes(routes!(scheduling::confirm))
+        .routes(routes!(scheduling::check_in))
+        .routes(routes!(scheduling::call))
+        .routes(routes!(scheduling::finish_appointment))
+        .routes(routes!(scheduling::dna))
+        .routes(routes!(scheduling::undo_dna))
+        .routes(routes!(scheduling::entered_in_error))
+        .routes(routes!(scheduling::reschedule))
         .split_for_parts()
 }
 
