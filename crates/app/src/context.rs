@@ -41,6 +41,11 @@ impl Ctx {
         Self { operation_id: domain::new_id(), client_addr: Some("command-line".into()), actor: None, operator: true }
     }
 
+    /// Carefront itself, acting on a schedule or on a change someone else made (offering a freed slot).
+    pub fn system() -> Self {
+        Self { operation_id: domain::new_id(), client_addr: Some("carefront".into()), actor: None, operator: false }
+    }
+
     pub fn with_actor(mut self, actor: Actor) -> Self {
         self.actor = Some(actor);
         self
@@ -55,6 +60,7 @@ impl Ctx {
         match &self.actor {
             Some(a) => a.role.as_str().to_owned(),
             None if self.operator => "command_line".to_owned(),
+            None if self.client_addr.as_deref() == Some("carefront") => "system".to_owned(),
             None => "anonymous".to_owned(),
         }
     }

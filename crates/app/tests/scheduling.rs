@@ -278,6 +278,69 @@ both_backends! {
         assert_eq!(events, vec!["held", "booked"]);
     }
 
+    async fn a_cancelled_slot_is_offered_down_the_waiting_list(db: Db) {
+        use app::scheduling::waiting::{OfferAnswer, WaitingInput};
+        let p = practice(db).await;
+        let day = tomorrow();
+        let start = local(day, 9, 20);
+        let ann = patient(&p, "Ann").await;
+        let booked = p.app.book(&p.desk, &request(&p, ann, start)).await.unwrap();
+        let wait = |patient: Uuid, priority: &str, days: Vec<String>| WaitingInput {
+            patient_id: patient,
+            service_id: p.service,
+            priority: priority.into(),
+            preferred_days: days,
+            source: "request".into(),
+            ..Default::default()
+        };
+        let bob = patient(&p, "Bob").await;
+        let cara = patient(&p, "Cara").await;
+        let dan = patient(&p, "Dan").await;
+        p.app.add_to_waiting_list(&p.desk, &wait(bob, "routine", vec![])).await.unwrap();
+        let other_day = if day.weekday() == jiff::civil::Weekday::Monday { "tuesday" } else { "monday" };
+        p.app.add_to_waiting_list(&p.desk, &wait(cara, "urgent", vec![other_day.into()])).await.unwrap();
+        p.app.add_to_waiting_list(&p.desk, &wait(dan, "urgent", vec![])).await.unwrap();
+        let bad = p.app.add_to_waiting_list(&p.desk, &wait(dan, "whenever", vec!["someday".into()])).await;
+        assert!(matches!(bad, Err(AppError::Invalid(inv)) if inv.0.len() == 2));
+
+        let offered_to = |app: App| async move {
+            let list = app.waiting_list(&as_role(&app, Role::Receptionist).await, None).await.unwrap();
+            list.into_iter().filter(|w| w.status == "offered").map(|w| w.patient_id).collect::<Vec<_>>()
+        };
+        let token_of = |app: App, patient: Uuid| async move {
+            let day_list = store::scheduling::appointments_between(app.db(), Ts(start), Ts(start + jiff::SignedDuration::from_mins(1)), None, None).await.unwrap();
+            let hold = day_list.into_iter().find(|a| a.patient_id == patient && a.status == "pending").expect("a hold for the patient offered");
+            let jobs = store::scheduling::outbox_for_appointment(app.db(), hold.id).await.unwrap();
+            let offer = jobs.iter().find(|j| j.kind == "waiting-list-offer").expect("an offer message queued");
+            serde_json::from_str::<serde_json::Value>(&offer.payload).unwrap()["token"].as_str().unwrap().to_owned()
+        };
+        let cancel = AppointmentEvent::Cancel { by: CancelledBy::Patient, reason: None };
+        p.app.appointment_event(&p.desk, booked.id, None, cancel).await.unwrap();
+        assert_eq!(offered_to(p.app.clone()).await, vec![dan], "the urgent patient whose days suit is offered first");
+        let eve = patient(&p, "Eve").await;
+        assert!(matches!(p.app.book(&p.desk, &request(&p, eve, start)).await, Err(AppError::SlotUnavailable { .. })), "the offered slot is held");
+
+        let dan_token = token_of(p.app.clone(), dan).await;
+        let link = Ctx::anonymous(domain::new_id(), Some("127.0.0.1".into()));
+        assert_eq!(p.app.answer_offer(&link, &dan_token, false).await.unwrap(), OfferAnswer::Declined);
+        assert_eq!(offered_to(p.app.clone()).await, vec![bob], "declined: the next patient is offered");
+        assert!(matches!(p.app.answer_offer(&link, &dan_token, true).await, Err(AppError::Invalid(_))), "an answered offer is closed");
+        assert!(matches!(p.app.answer_offer(&link, "not-a-token", true).await, Err(AppError::NotFound { .. })));
+
+        let bob_token = token_of(p.app.clone(), bob).await;
+        match p.app.answer_offer(&link, &bob_token, true).await.unwrap() {
+            OfferAnswer::Accepted(a) => assert_eq!((a.patient_id, a.status.as_str(), a.starts_at.0), (bob, "booked", start)),
+            other => panic!("{other:?}"),
+        }
+        let list = p.app.waiting_list(&p.desk, Some(p.service)).await.unwrap();
+        let status = |who: Uuid| list.iter().find(|w| w.patient_id == who).unwrap().status.clone();
+        assert_eq!((status(bob).as_str(), status(dan).as_str(), status(cara).as_str()), ("booked", "waiting", "waiting"));
+        let offers = store::scheduling::waiting::offers(p.app.db()).await.unwrap();
+        let mut outcomes: Vec<(i32, String)> = offers.iter().map(|o| (o.chain_position, o.outcome.clone())).collect();
+        outcomes.sort();
+        assert_eq!(outcomes, vec![(1, "declined".into()), (2, "accepted".into())]);
+    }
+
     async fn an_appointment_moves_through_its_day_and_refuses_illegal_steps(db: Db) {
         let p = practice(db).await;
         let day = tomorrow();

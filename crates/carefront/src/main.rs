@@ -227,6 +227,7 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> Result<()> {
     }
     let web_config =
         WebConfig { public_url: args.public_url.clone(), login_burst: args.login_burst, ..WebConfig::default() };
+    spawn_offer_expiry(app.clone());
     let router = web::router(app, web_config);
     let listener =
         tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -240,6 +241,21 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> Result<()> {
     db.checkpoint().await.ok();
     db.close().await;
     Ok(())
+}
+
+/// Waiting-list offers nobody answered in time: close them and offer the slot to the next patient.
+fn spawn_offer_expiry(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match app.expire_offers().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "waiting-list offers expired and passed on"),
+                Err(e) => tracing::warn!(error = %e, "expiring waiting-list offers failed"),
+            }
+        }
+    });
 }
 
 /// Periodic upkeep: move the SQLite WAL into the database so it does not grow without bound, remove

@@ -6,6 +6,8 @@
 //! SQLite the caller checks [`clashes`] and inserts inside the one write transaction SQLite allows at a
 //! time. Either way the caller also checks first, to answer with the clashing appointment.
 
+pub mod waiting;
+
 use crate::{Conn, Result, StoreError, Ts, Tx, on_conn, on_tx};
 use uuid::Uuid;
 
@@ -518,4 +520,74 @@ pub async fn outbox_for_appointment(conn: impl Into<Conn<'_>>, appointment: Uuid
     Ok(on_conn!(conn.into(), c => sqlx::query_as(
         "SELECT id, kind, dedupe_key, patient_id, appointment_id, payload, due_at, state, attempts, created_at \
          FROM outbox WHERE appointment_id = $1 ORDER BY created_at, id").bind(appointment).fetch_all(c).await)?)
+}
+
+// ------------------------------------------------------------------------------ bulk loads, referrals
+
+/// Insert many appointments in multi-row statements (the demo's history; imports). The caller keeps
+/// them from overlapping, as for [`insert_appointment`].
+pub async fn insert_appointments(tx: &mut Tx, rows: &[AppointmentRow]) -> Result<()> {
+    // 28 columns: 500 rows stay well under both backends' bind-parameter limits.
+    for chunk in rows.chunks(500) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO appointments ({APPOINTMENT_COLUMNS}) "));
+            qb.push_values(chunk, |mut b, a| {
+                b.push_bind(a.id).push_bind(a.patient_id).push_bind(a.practitioner_id).push_bind(a.service_id)
+                    .push_bind(a.site_id).push_bind(a.room_id).push_bind(a.starts_at).push_bind(a.ends_at)
+                    .push_bind(&a.mode).push_bind(&a.status).push_bind(a.active).push_bind(a.hold_expires_at)
+                    .push_bind(&a.channel).push_bind(a.booked_by).push_bind(a.overbooked).push_bind(&a.overbook_reason)
+                    .push_bind(&a.interpreter_language).push_bind(a.longer).push_bind(&a.cancelled_by)
+                    .push_bind(&a.cancel_reason).push_bind(a.arrived_at).push_bind(a.called_at)
+                    .push_bind(a.finished_at).push_bind(a.sequence).push_bind(a.rescheduled_from).push_bind(a.version)
+                    .push_bind(a.created_at).push_bind(a.updated_at);
+            });
+            qb.build().execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// Insert many appointment events in multi-row statements.
+pub async fn add_events(tx: &mut Tx, rows: &[AppointmentEventRow]) -> Result<()> {
+    for chunk in rows.chunks(2000) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO appointment_events (id, appointment_id, at, actor, action, detail) ");
+            qb.push_values(chunk, |mut b, e| {
+                b.push_bind(e.id).push_bind(e.appointment_id).push_bind(e.at).push_bind(&e.actor)
+                    .push_bind(&e.action).push_bind(&e.detail);
+            });
+            qb.build().execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// An inbound referral: another professional asks for the patient to be seen.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReferralRow {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub source_organisation: String,
+    pub referrer: String,
+    /// `urgent-suspected-cancer`, `urgent` or `routine`.
+    pub priority: String,
+    pub received_on: String,
+    pub target_date: String,
+    pub reason: String,
+    pub service_id: Option<Uuid>,
+    /// `open`, `waiting`, `booked` or `closed`.
+    pub status: String,
+    pub appointment_id: Option<Uuid>,
+    pub created_at: Ts,
+}
+
+pub async fn insert_referral(tx: &mut Tx, r: &ReferralRow) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO referrals (id, patient_id, source_organisation, referrer, priority, received_on, target_date, \
+         reason, service_id, status, appointment_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+        .bind(r.id).bind(r.patient_id).bind(&r.source_organisation).bind(&r.referrer).bind(&r.priority)
+        .bind(&r.received_on).bind(&r.target_date).bind(&r.reason).bind(r.service_id).bind(&r.status)
+        .bind(r.appointment_id).bind(r.created_at).execute(c).await.map(|_| ()))?;
+    Ok(())
 }

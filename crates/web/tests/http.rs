@@ -1403,6 +1403,44 @@ mod scheduling_api {
             assert_eq!(added, 7);
         }
 
+        async fn a_cancellation_is_offered_to_the_waiting_list_and_answered_by_link(db: Db) {
+            let p = practice(db).await;
+            let day = tomorrow();
+            let ann = p.patient("Ann", "").await;
+            let bob = p.patient("Bob", "").await;
+            let booked = p.book(&ann, &with_offset(day, 9, 20)).await;
+            let wait = p.post("/api/v1/waiting-list", &format!(r#"{{"patient_id":"{bob}","service_id":"{}","priority":"urgent","preferred_times":["08:00-12:00"],"source":"request"}}"#, p.service)).await;
+            assert_eq!(wait.status, StatusCode::CREATED, "{}", wait.body);
+            let bad = p.post("/api/v1/waiting-list", &format!(r#"{{"patient_id":"{bob}","service_id":"{}","priority":"asap","preferred_times":["noon"],"source":"request"}}"#, p.service)).await;
+            let fields: Vec<String> = assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"]
+                .as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(fields, ["priority", "preferred_times[0]"]);
+            assert_eq!(p.get("/api/v1/waiting-list").await.json().as_array().unwrap().len(), 1, "the bad entry was not added");
+
+            let cancelled = p.post(&format!("/api/v1/appointments/{}/cancel", booked["id"].as_str().unwrap()), r#"{"by":"patient"}"#).await;
+            assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+            let list = p.get("/api/v1/waiting-list").await.json();
+            assert_eq!(list[0]["status"], "offered");
+            let hold: uuid::Uuid = list[0]["appointment_id"].as_str().unwrap().parse().unwrap();
+            let jobs = store::scheduling::outbox_for_appointment(p.app.db(), hold).await.unwrap();
+            let token = serde_json::from_str::<Value>(&jobs[0].payload).unwrap()["token"].as_str().unwrap().to_owned();
+
+            // The link needs no sign-in; a wrong token or a bad body changes nothing.
+            let answer = |body: String| {
+                let router = p.router.clone();
+                async move { api(&router, Method::POST, "/api/v1/offers/answer", None, Some(("application/json", &body))).await }
+            };
+            assert_problem(&answer(r#"{"token":"guess","accept":true}"#.into()).await, StatusCode::NOT_FOUND, "not-found");
+            assert_problem(&answer(r#"{"token":"guess"}"#.into()).await, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            let yes = answer(format!(r#"{{"token":"{token}","accept":true}}"#)).await;
+            assert_eq!((yes.status, yes.json()["outcome"].as_str()), (StatusCode::OK, Some("accepted")), "{}", yes.body);
+            let again = answer(format!(r#"{{"token":"{token}","accept":false}}"#)).await;
+            assert_problem(&again, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            let read = p.get(&format!("/api/v1/appointments/{hold}")).await.json();
+            assert_eq!((read["status"].as_str(), read["patient_id"].as_str(), read["channel"].as_str()), (Some("booked"), Some(bob.as_str()), Some("waiting_list_offer")));
+            assert!(audit_actions(&p.app).await.iter().any(|(a, _, _)| a == "accept_offer"));
+        }
+
         async fn book_then_list_the_day_and_see_the_patient_through(db: Db) {
             let p = practice(db).await;
             let day = tomorrow();

@@ -534,7 +534,7 @@ impl App {
 }
 
 /// The "your appointment is booked" message, queued with the booking.
-fn confirmation(a: &AppointmentRow, now: Ts) -> OutboxRow {
+pub(crate) fn confirmation(a: &AppointmentRow, now: Ts) -> OutboxRow {
     OutboxRow {
         id: domain::new_id(),
         kind: "booking-confirmation".into(),

@@ -148,6 +148,8 @@ impl App {
                 },
             )
             .await?;
+            // The freed time goes to the waiting list, in the same transaction.
+            self.offer_freed_slot(&mut tx, &current, Ts(now), 1).await?;
         }
         let mut grant = grant.named(&format!("appointment_{action}"));
         if let Some(d) = detail {

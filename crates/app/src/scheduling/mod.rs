@@ -5,6 +5,7 @@ pub mod availability;
 pub mod booking;
 pub mod desk;
 pub mod setup;
+pub mod waiting;
 
 use crate::{AppError, Result};
 use domain::scheduling::calendar::Division;

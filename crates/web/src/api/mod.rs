@@ -66,6 +66,8 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(scheduling::list_sites))
         .routes(routes!(scheduling::add_session))
         .routes(routes!(scheduling::slots))
+        .routes(routes!(scheduling::add_waiting, scheduling::list_waiting))
+        .routes(routes!(scheduling::answer_offer))
         .routes(routes!(scheduling::book, scheduling::day_list))
         .routes(routes!(scheduling::read_appointment))
         .routes(routes!(scheduling::appointment_events))

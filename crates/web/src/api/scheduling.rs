@@ -1039,3 +1039,129 @@ pub async fn reschedule(
     let zones = Zones::load(&state).await.map_err(fail(&caller))?;
     Ok(with_location(AppointmentView::of(row, &zones), StatusCode::CREATED))
 }
+
+// ------------------------------------------------------------------------------------------ waiting list
+
+/// A waiting-list entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitingView {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub service_id: Uuid,
+    pub priority: String,
+    /// ISO weekday numbers (Monday 1); empty means any day.
+    pub preferred_days: Vec<String>,
+    /// Local `HH:MM-HH:MM` windows; empty means any time.
+    pub preferred_times: Vec<String>,
+    pub preferred_practitioner_id: Option<Uuid>,
+    pub only_preferred_practitioner: bool,
+    pub added_on: String,
+    pub target_date: Option<String>,
+    pub source: String,
+    /// `waiting`, `offered`, `booked` or `removed`.
+    pub status: String,
+    pub appointment_id: Option<Uuid>,
+}
+
+impl From<store::scheduling::waiting::WaitingRow> for WaitingView {
+    fn from(w: store::scheduling::waiting::WaitingRow) -> Self {
+        let list = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect();
+        WaitingView {
+            id: w.id,
+            patient_id: w.patient_id,
+            service_id: w.service_id,
+            priority: w.priority,
+            preferred_days: list(&w.preferred_days),
+            preferred_times: list(&w.preferred_times),
+            preferred_practitioner_id: w.preferred_practitioner_id,
+            only_preferred_practitioner: w.only_preferred_practitioner,
+            added_on: w.added_on,
+            target_date: w.target_date,
+            source: w.source,
+            status: w.status,
+            appointment_id: w.appointment_id,
+        }
+    }
+}
+
+/// Add a patient to the waiting list for a service. A freed slot that suits them is offered automatically.
+#[utoipa::path(post, path = "/api/v1/waiting-list", tag = "scheduling",
+    request_body = app::scheduling::waiting::WaitingInput,
+    responses(
+        (status = 201, body = WaitingView),
+        (status = 404, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn add_waiting(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(body): ApiJson<app::scheduling::waiting::WaitingInput>,
+) -> Result<(StatusCode, Json<WaitingView>), ApiError> {
+    let row = state.app.add_to_waiting_list(&caller.ctx, &body).await.map_err(fail(&caller))?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WaitingQuery {
+    /// Only this service.
+    pub service: Option<Uuid>,
+}
+
+/// The waiting list, oldest first, with each entry's status.
+#[utoipa::path(get, path = "/api/v1/waiting-list", tag = "scheduling", params(WaitingQuery),
+    responses((status = 200, body = Vec<WaitingView>)))]
+pub async fn list_waiting(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<WaitingQuery>,
+) -> Result<Json<Vec<WaitingView>>, ApiError> {
+    let rows = state.app.waiting_list(&caller.ctx, q.service).await.map_err(fail(&caller))?;
+    Ok(Json(rows.into_iter().map(WaitingView::from).collect()))
+}
+
+/// The token from an offer message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferAnswerInput {
+    pub token: String,
+    /// `true` to take the offered time, `false` to let it go to the next patient.
+    pub accept: bool,
+}
+
+/// The outcome of answering an offer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferAnswerView {
+    /// `accepted` or `declined`.
+    pub outcome: String,
+    pub appointment_id: Option<Uuid>,
+    /// UTC instant (RFC 3339).
+    pub start: Option<String>,
+}
+
+/// Answer a waiting-list offer from the link in its message. Needs no sign-in: the token is the
+/// authority, and it works once.
+#[utoipa::path(post, path = "/api/v1/offers/answer", tag = "scheduling", request_body = OfferAnswerInput,
+    security(()),
+    responses(
+        (status = 200, body = OfferAnswerView),
+        (status = 404, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn answer_offer(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    ApiJson(input): ApiJson<OfferAnswerInput>,
+) -> Result<Json<OfferAnswerView>, ApiError> {
+    let ctx = crate::auth::anonymous_ctx(&parts);
+    let op = crate::observe::OperationId(ctx.operation_id);
+    let answer = state.app.answer_offer(&ctx, &input.token, input.accept).await.map_err(|e| ApiError(e, op))?;
+    Ok(Json(match answer {
+        app::scheduling::waiting::OfferAnswer::Accepted(a) => OfferAnswerView {
+            outcome: "accepted".into(),
+            appointment_id: Some(a.id),
+            start: Some(a.starts_at.0.to_string()),
+        },
+        app::scheduling::waiting::OfferAnswer::Declined => {
+            OfferAnswerView { outcome: "declined".into(), appointment_id: None, start: None }
+        }
+    }))
+}
