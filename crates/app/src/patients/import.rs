@@ -103,6 +103,13 @@ fn input_from(record: &csv::StringRecord, index: &HashMap<&'static str, usize>) 
     }
 }
 
+/// The outcome of a batch-writing task.
+async fn finished(
+    task: tokio::task::JoinHandle<Result<(u64, HashMap<String, i64>)>>,
+) -> Result<(u64, HashMap<String, i64>)> {
+    task.await.map_err(|e| AppError::Internal(format!("an import batch stopped: {e}")))?
+}
+
 /// Map a validation field name to the CSV column it came from.
 fn column_of(field: &str, input: &PatientInput) -> String {
     if let Some(rest) = field.strip_prefix("phones[") {
@@ -161,7 +168,11 @@ impl App {
 
         let today = super::today();
         let mut summary = ImportSummary::default();
-        let mut term_cache: HashMap<String, i64> = HashMap::new();
+        // Batches are written by a task of their own while the next one is read and checked here (SQLite
+        // does its work on another thread, so the two overlap); one batch at a time, in file order. The
+        // term cache travels with the batch being written.
+        let mut term_cache: Option<HashMap<String, i64>> = Some(HashMap::new());
+        let mut writing: Option<tokio::task::JoinHandle<Result<(u64, HashMap<String, i64>)>>> = None;
         let mut batch: Vec<(PatientRow, Vec<PhoneRow>)> = Vec::with_capacity(BATCH);
         let mut record = csv::StringRecord::new();
         loop {
@@ -203,13 +214,28 @@ impl App {
                 }
             }
             if batch.len() >= BATCH || (!more && !batch.is_empty()) {
-                let added = self.write_import_batch(ctx, &mut batch, &mut term_cache).await?;
-                summary.added += added;
-                progress(&summary);
+                let mut cache = match writing.take() {
+                    Some(task) => {
+                        let (added, cache) = finished(task).await?;
+                        summary.added += added;
+                        progress(&summary);
+                        cache
+                    }
+                    None => term_cache.take().unwrap_or_default(),
+                };
+                let (app, ctx) = (self.clone(), ctx.clone());
+                let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                writing = Some(tokio::spawn(async move {
+                    let added = app.write_import_batch(&ctx, rows, &mut cache).await?;
+                    Ok((added, cache))
+                }));
             }
             if !more {
                 break;
             }
+        }
+        if let Some(task) = writing.take() {
+            summary.added += finished(task).await?.0;
         }
         summary.already_present = summary.rows - summary.rejected - summary.added;
         progress(&summary);
@@ -220,23 +246,20 @@ impl App {
     async fn write_import_batch(
         &self,
         ctx: &Ctx,
-        batch: &mut Vec<(PatientRow, Vec<PhoneRow>)>,
+        batch: Vec<(PatientRow, Vec<PhoneRow>)>,
         term_cache: &mut HashMap<String, i64>,
     ) -> Result<u64> {
-        let rows: Vec<PatientRow> = batch.iter().map(|(r, _)| r.clone()).collect();
+        let (rows, phones): (Vec<PatientRow>, Vec<Vec<PhoneRow>>) = batch.into_iter().unzip();
         let mut tx = self.db().begin().await?;
         let mut inserted: HashSet<Uuid> = HashSet::with_capacity(rows.len());
         for chunk in rows.chunks(500) {
             inserted.extend(patient_store::insert_batch(&mut tx, chunk).await?);
         }
         let phones: Vec<PhoneRow> =
-            batch.iter().filter(|(r, _)| inserted.contains(&r.id)).flat_map(|(_, p)| p.iter().cloned()).collect();
+            rows.iter().zip(phones).filter(|(r, _)| inserted.contains(&r.id)).flat_map(|(_, p)| p).collect();
         patient_store::insert_phones_batch(&mut tx, &phones).await?;
-        let indexes: Vec<(Uuid, NameIndex)> = batch
-            .iter()
-            .filter(|(r, _)| inserted.contains(&r.id))
-            .map(|(r, _)| (r.id, name_index::name_index(r, &[])))
-            .collect();
+        let indexes: Vec<(Uuid, NameIndex)> =
+            rows.iter().filter(|r| inserted.contains(&r.id)).map(|r| (r.id, name_index::name_index(r, &[]))).collect();
         name_index::index_records(&mut tx, &indexes, term_cache).await?;
         let mut e = crate::governance::access::entry(ctx, "import_patients", "patient", None, Outcome::Allowed);
         e.purpose = Some(Purpose::Administration.as_str().into());
@@ -248,7 +271,6 @@ impl App {
         ));
         store::governance::audit::append(&mut tx, e).await?;
         tx.commit().await?;
-        batch.clear();
         Ok(inserted.len() as u64)
     }
 }
