@@ -103,10 +103,11 @@ fn input_from(record: &csv::StringRecord, index: &HashMap<&'static str, usize>) 
     }
 }
 
+/// A batch being written: it gives back how many records were new, and the term cache.
+type BatchTask = tokio::task::JoinHandle<Result<(u64, HashMap<String, i64>)>>;
+
 /// The outcome of a batch-writing task.
-async fn finished(
-    task: tokio::task::JoinHandle<Result<(u64, HashMap<String, i64>)>>,
-) -> Result<(u64, HashMap<String, i64>)> {
+async fn finished(task: BatchTask) -> Result<(u64, HashMap<String, i64>)> {
     task.await.map_err(|e| AppError::Internal(format!("an import batch stopped: {e}")))?
 }
 
@@ -172,7 +173,7 @@ impl App {
         // does its work on another thread, so the two overlap); one batch at a time, in file order. The
         // term cache travels with the batch being written.
         let mut term_cache: Option<HashMap<String, i64>> = Some(HashMap::new());
-        let mut writing: Option<tokio::task::JoinHandle<Result<(u64, HashMap<String, i64>)>>> = None;
+        let mut writing: Option<BatchTask> = None;
         let mut batch: Vec<(PatientRow, Vec<PhoneRow>)> = Vec::with_capacity(BATCH);
         let mut record = csv::StringRecord::new();
         loop {
