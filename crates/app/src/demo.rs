@@ -66,26 +66,26 @@ impl App {
         ];
         let mut tx = self.db().begin().await?;
         organisation::insert_organisation(&mut tx, &org).await?;
+        let mut site_rows = Vec::new();
         for (name, street, town, postcode, lang) in sites {
-            organisation::insert_site(
-                &mut tx,
-                &SiteRow {
-                    id: domain::new_id(),
-                    organisation_id: org.id,
-                    name: name.into(),
-                    time_zone: "Europe/London".into(),
-                    bank_holiday_division: "england-and-wales".into(),
-                    address_lines: street.into(),
-                    town: town.into(),
-                    postcode: postcode.into(),
-                    default_language: lang.into(),
-                    created_at: now,
-                },
-            )
-            .await?;
+            let site = SiteRow {
+                id: domain::new_id(),
+                organisation_id: org.id,
+                name: name.into(),
+                time_zone: "Europe/London".into(),
+                bank_holiday_division: "england-and-wales".into(),
+                address_lines: street.into(),
+                town: town.into(),
+                postcode: postcode.into(),
+                default_language: lang.into(),
+                created_at: now,
+            };
+            organisation::insert_site(&mut tx, &site).await?;
+            site_rows.push(site);
         }
         tx.commit().await?;
-        self.seed_demo_patients(org.id, DEMO_PATIENTS).await?;
+        let patients = self.seed_demo_patients(org.id, DEMO_PATIENTS).await?;
+        self.seed_demo_scheduling(&site_rows, &patients).await?;
 
         let operator = Ctx::command_line();
         let mut staff = Vec::new();

@@ -246,16 +246,44 @@ pub struct Extras {
     pub carer: Option<(String, &'static str, bool)>,
 }
 
+/// What the rest of the demo (appointments, waiting list) needs to know about a seeded patient.
+#[derive(Debug, Clone)]
+pub struct DemoPatient {
+    pub id: uuid::Uuid,
+    /// Lives near the Welsh site.
+    pub welsh: bool,
+    pub age_years: i16,
+    /// Alive and registered, so can be booked.
+    pub bookable: bool,
+    pub interpreter_language: Option<String>,
+    /// Needs a double-length appointment (an interpreter or the AIS "longer appointment" need).
+    pub longer: bool,
+}
+
 impl App {
     /// Add the synthetic patients in one transaction (the demo is seeded once, on an empty database).
-    pub async fn seed_demo_patients(&self, organisation_id: uuid::Uuid, count: usize) -> Result<usize> {
+    pub async fn seed_demo_patients(&self, organisation_id: uuid::Uuid, count: usize) -> Result<Vec<DemoPatient>> {
         let now = Ts(domain::time::now());
         let today = crate::patients::today();
         let mut tx = self.db().begin().await?;
-        let mut added = 0;
+        let mut added = Vec::with_capacity(count);
         for (input, extras) in synthetic_patients(count) {
             let details = input.validate(today)?;
             let (row, phones) = row_for_import(&details, domain::new_id(), organisation_id, now);
+            let longer = domain::scheduling::booking::LengthNeeds::from_record(
+                extras.needs.iter().copied(),
+                row.interpreter_language.as_deref(),
+            )
+            .multiplier()
+                > 1;
+            added.push(DemoPatient {
+                id: row.id,
+                welsh: row.town.as_deref() == Some("Cardiff"),
+                age_years: details.date_of_birth.until(today).map(|s| (s.get_days() / 365) as i16).unwrap_or(0),
+                bookable: row.date_of_death.is_none() && row.registration_status == "registered",
+                interpreter_language: row.interpreter_language.clone(),
+                longer,
+            });
             patient_store::insert(&mut tx, &row).await?;
             patient_store::replace_phones(&mut tx, row.id, &phones).await?;
             patient_store::name_index::reindex_record(&mut tx, &row).await?;
@@ -285,7 +313,6 @@ impl App {
                 )
                 .await?;
             }
-            added += 1;
         }
         let mut e = crate::governance::access::entry(
             &crate::Ctx::command_line(),
@@ -294,7 +321,7 @@ impl App {
             None,
             domain::governance::audit::Outcome::Allowed,
         );
-        e.reason = Some(format!("{added} synthetic patients added for the demo"));
+        e.reason = Some(format!("{} synthetic patients added for the demo", added.len()));
         store::governance::audit::append(&mut tx, e).await?;
         tx.commit().await?;
         Ok(added)

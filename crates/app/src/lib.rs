@@ -5,6 +5,7 @@
 pub mod context;
 pub mod demo;
 pub mod demo_patients;
+pub mod demo_scheduling;
 pub mod error;
 pub mod governance;
 pub mod patients;

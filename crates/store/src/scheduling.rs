@@ -570,7 +570,7 @@ pub struct ReferralRow {
     pub patient_id: Uuid,
     pub source_organisation: String,
     pub referrer: String,
-    /// `urgent-suspected-cancer`, `urgent` or `routine`.
+    /// `urgent_suspected_cancer`, `urgent` or `routine`.
     pub priority: String,
     pub received_on: String,
     pub target_date: String,
@@ -590,4 +590,11 @@ pub async fn insert_referral(tx: &mut Tx, r: &ReferralRow) -> Result<()> {
         .bind(&r.received_on).bind(&r.target_date).bind(&r.reason).bind(r.service_id).bind(&r.status)
         .bind(r.appointment_id).bind(r.created_at).execute(c).await.map(|_| ()))?;
     Ok(())
+}
+
+/// All referrals, soonest target first.
+pub async fn referrals(conn: impl Into<Conn<'_>>) -> Result<Vec<ReferralRow>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT id, patient_id, source_organisation, referrer, priority, received_on, target_date, reason, service_id, \
+         status, appointment_id, created_at FROM referrals ORDER BY target_date, id").fetch_all(c).await)?)
 }

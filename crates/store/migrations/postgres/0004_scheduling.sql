@@ -170,7 +170,7 @@ CREATE TABLE referrals (
     patient_id         uuid NOT NULL REFERENCES patients(id),
     source_organisation text NOT NULL,
     referrer           text NOT NULL,
-    priority           text NOT NULL CHECK (priority IN ('urgent-suspected-cancer', 'urgent', 'routine')),
+    priority           text NOT NULL CHECK (priority IN ('urgent_suspected_cancer', 'urgent', 'routine')),
     received_on        text NOT NULL,
     target_date        text NOT NULL,
     reason             text NOT NULL,

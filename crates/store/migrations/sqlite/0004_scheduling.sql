@@ -162,7 +162,7 @@ CREATE TABLE referrals (
     patient_id         BLOB NOT NULL REFERENCES patients(id),
     source_organisation TEXT NOT NULL,
     referrer           TEXT NOT NULL,
-    priority           TEXT NOT NULL CHECK (priority IN ('urgent-suspected-cancer', 'urgent', 'routine')),
+    priority           TEXT NOT NULL CHECK (priority IN ('urgent_suspected_cancer', 'urgent', 'routine')),
     received_on        TEXT NOT NULL,
     target_date        TEXT NOT NULL,
     reason             TEXT NOT NULL,
