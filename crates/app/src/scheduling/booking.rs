@@ -248,18 +248,25 @@ impl App {
                 message: "The appointment was changed by someone else. Reload it and try again".into(),
             }),
             Err(WriteError::Taken) => {
+                // The nearest free times: the same day first (what the patient wanted), then the week after.
                 let day = row.starts_at.0.to_zoned(jiff::tz::TimeZone::UTC).date();
-                let q = SlotQuery {
-                    service: req.service_id,
-                    practitioner: None,
-                    site: Some(row.site_id),
-                    from: day,
-                    to: day.checked_add(jiff::Span::new().days(14)).unwrap_or(day),
-                    patient: None,
-                    limit: 200,
-                };
                 let multiplier = if row.longer { 2 } else { 1 };
-                let free = self.free_slots_unchecked(&q, multiplier).await.unwrap_or_default();
+                let mut free = Vec::new();
+                for days in [0, 7] {
+                    let q = SlotQuery {
+                        service: req.service_id,
+                        practitioner: None,
+                        site: Some(row.site_id),
+                        from: day,
+                        to: day.checked_add(jiff::Span::new().days(days)).unwrap_or(day),
+                        patient: None,
+                        limit: 200,
+                    };
+                    free = self.free_slots_unchecked(&q, multiplier).await.unwrap_or_default();
+                    if free.len() >= ALTERNATIVES {
+                        break;
+                    }
+                }
                 Err(AppError::SlotUnavailable {
                     message: "That time has just been taken. Choose another time".into(),
                     alternatives: nearest(free, row.starts_at.0, ALTERNATIVES),
@@ -322,11 +329,15 @@ impl App {
         // The rota around the requested start (a day either side covers any time zone).
         let day = req.start.to_zoned(jiff::tz::TimeZone::UTC).date();
         let (from, to) = (day.yesterday().unwrap_or(day), day.tomorrow().unwrap_or(day));
-        let cal = self.calendar(req.service_id, None, None, from, to).await?;
-        let delivers = schedule_store::practitioners_for(db, cal.service.id).await?;
+        let delivers = schedule_store::practitioners_for(db, req.service_id).await?;
+        if schedule_store::service(db, req.service_id).await?.is_none() {
+            return Err(AppError::NotFound { what: "service" });
+        }
         if !delivers.contains(&req.practitioner_id) {
             return Err(AppError::invalid("practitioner_id", "This practitioner does not offer this service"));
         }
+        // Only this practitioner's rota: at the 8am rush every booking reads it.
+        let cal = self.calendar(req.service_id, Some(req.practitioner_id), None, from, to).await?;
         let mine: Vec<_> = cal.slots.iter().filter(|s| s.practitioner == req.practitioner_id).collect();
         let Some(slot) = mine.iter().find(|s| s.start == req.start) else {
             return Err(AppError::invalid("start", self.why_not_a_slot(req, &cal).await?.message()));
