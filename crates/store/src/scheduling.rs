@@ -156,6 +156,13 @@ const APPOINTMENT_COLUMNS: &str = "id, patient_id, practitioner_id, service_id, 
     longer, cancelled_by, cancel_reason, arrived_at, called_at, finished_at, sequence, rescheduled_from, version, \
     created_at, updated_at";
 
+/// The earliest start an appointment overlapping `at` can have. No appointment is longer than a day
+/// (services are at most 8 hours, doubled for needs), so overlap reads need not look further back: a lower
+/// bound turns "everything that started before" into a short index range.
+fn earliest_start(at: Ts) -> Ts {
+    Ts(at.0 - jiff::SignedDuration::from_hours(24))
+}
+
 /// `$from, $from+1, …` for `n` values.
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
@@ -381,18 +388,19 @@ pub async fn clashes(
     // Three index range reads rather than one OR, so each uses its partial index.
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE active AND NOT overbooked \
-         AND starts_at < $3 AND ends_at > $2 AND (hold_expires_at IS NULL OR hold_expires_at > $4) \
+         AND starts_at < $3 AND starts_at > $8 AND ends_at > $2 AND (hold_expires_at IS NULL OR hold_expires_at > $4) \
          AND id <> $5 AND practitioner_id = $1 \
          UNION SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE active AND NOT overbooked \
-         AND starts_at < $3 AND ends_at > $2 AND (hold_expires_at IS NULL OR hold_expires_at > $4) \
+         AND starts_at < $3 AND starts_at > $8 AND ends_at > $2 AND (hold_expires_at IS NULL OR hold_expires_at > $4) \
          AND id <> $5 AND room_id = $6 \
          UNION SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE active AND NOT overbooked \
-         AND starts_at < $3 AND ends_at > $2 AND (hold_expires_at IS NULL OR hold_expires_at > $4) \
+         AND starts_at < $3 AND starts_at > $8 AND ends_at > $2 AND (hold_expires_at IS NULL OR hold_expires_at > $4) \
          AND id <> $5 AND patient_id = $7"
     ));
     let except = except.unwrap_or(Uuid::nil());
+    let earliest = earliest_start(start);
     Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(practitioner).bind(start).bind(end).bind(now)
-        .bind(except).bind(room).bind(patient).fetch_all(c).await)?)
+        .bind(except).bind(room).bind(patient).bind(earliest).fetch_all(c).await)?)
 }
 
 /// Time taken in `[from, to)` for these practitioners: (practitioner, room, start, end) of every active
@@ -411,16 +419,17 @@ pub async fn busy(
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT practitioner_id, room_id, starts_at, ends_at FROM appointments WHERE active \
          AND practitioner_id IN ({}) AND starts_at < ${} AND ends_at > ${} \
-         AND (hold_expires_at IS NULL OR hold_expires_at > ${}) ORDER BY starts_at",
+         AND (hold_expires_at IS NULL OR hold_expires_at > ${}) AND starts_at > ${} ORDER BY starts_at",
         placeholders(1, n),
         n + 1,
         n + 2,
-        n + 3
+        n + 3,
+        n + 4
     ));
     Ok(on_conn!(conn.into(), c => {
         let mut q = sqlx::query_as(sql);
         for p in practitioners { q = q.bind(*p); }
-        q.bind(to).bind(from).bind(now).fetch_all(c).await
+        q.bind(to).bind(from).bind(now).bind(earliest_start(from)).fetch_all(c).await
     })?)
 }
 
@@ -428,8 +437,8 @@ pub async fn busy(
 pub async fn rooms_busy(conn: impl Into<Conn<'_>>, from: Ts, to: Ts, now: Ts) -> Result<Vec<(Uuid, Ts, Ts)>> {
     Ok(on_conn!(conn.into(), c => sqlx::query_as(
         "SELECT room_id, starts_at, ends_at FROM appointments WHERE active AND room_id IS NOT NULL \
-         AND starts_at < $2 AND ends_at > $1 AND (hold_expires_at IS NULL OR hold_expires_at > $3)")
-        .bind(from).bind(to).bind(now).fetch_all(c).await)?)
+         AND starts_at < $2 AND starts_at > $4 AND ends_at > $1 AND (hold_expires_at IS NULL OR hold_expires_at > $3)")
+        .bind(from).bind(to).bind(now).bind(earliest_start(from)).fetch_all(c).await)?)
 }
 
 /// Appointments starting in `[from, to)`, optionally for one site and/or practitioner, in time order.
