@@ -323,34 +323,6 @@ pub fn gp_attendance(status: AppointmentStatus) -> Option<GpAttendance> {
     }
 }
 
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ } $err:literal) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// How it is named on pages.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            pub fn parse(s: &str) -> Result<Self, String> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| $err.to_string())
-            }
-        }
-    };
-}
-
 code_enum! {
     /// How the appointment was booked.
     BookingChannel {

@@ -8,35 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use uuid::Uuid;
 
-macro_rules! simple_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ } $err:literal) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// How it is named on pages.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            pub fn parse(s: &str) -> Result<Self, String> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| $err.to_string())
-            }
-        }
-    };
-}
-
-simple_enum! {
+code_enum! {
     /// Waiting-list priority; sorts most urgent first.
     Priority {
         Urgent = "urgent", "Urgent";
@@ -46,7 +18,7 @@ simple_enum! {
     "Priority must be urgent, soon or routine"
 }
 
-simple_enum! {
+code_enum! {
     /// Why the patient is on the waiting list.
     EntrySource {
         Referral = "referral", "Referral";
@@ -140,7 +112,7 @@ pub fn offer_order<'a>(entries: &'a [WaitingEntry], slot: &SlotFit) -> Vec<(&'a 
     out
 }
 
-simple_enum! {
+code_enum! {
     /// An inbound referral's priority.
     ReferralPriority {
         UrgentSuspectedCancer = "urgent_suspected_cancer", "Urgent suspected cancer";
