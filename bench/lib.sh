@@ -50,3 +50,40 @@ pg_reachable() {
     command -v psql >/dev/null || return 1
     PGCONNECT_TIMEOUT=3 timeout 10 psql "$PG_ADMIN_URL" -qAtX -c 'select 1' >/dev/null 2>&1
 }
+
+# A free TCP port on 127.0.0.1; probing a URL for 200; the database flags; starting the server
+# (start_server needs BIN, WORK and PIDS from the calling script).
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$((20000 + RANDOM % 30000))
+        [[ -z $(ss -Htln "sport = :$p") ]] && { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+probe_200() { # port path
+    local fd line
+    exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 1
+    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&"$fd"
+    IFS= read -r -t 1 line <&"$fd"
+    exec {fd}>&-
+    [[ $line == "HTTP/1."[01]" 200"* ]]
+} 2>/dev/null
+
+# Database arguments for a backend: DB_ARGS=(--data DIR [--database-url URL]).
+db_args() { # dir [url]
+    DB_ARGS=(--data "$1")
+    [[ -n ${2:-} ]] && DB_ARGS+=(--database-url "$2")
+    return 0
+}
+
+start_server() { # subcommand dir port logname [database-url]
+    local cmd=$1 dir=$2 port=$3 log=$4 url=${5:-}
+    db_args "$dir" "$url"
+    mkdir -p "$dir"
+    SERVER_T0=$(now_us)
+    "$BIN" "${DB_ARGS[@]}" --log-format pretty "$cmd" --bind "127.0.0.1:$port" >"$WORK/$log.out" 2>"$WORK/$log.err" &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+}

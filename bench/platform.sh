@@ -85,25 +85,6 @@ trap 'exit 130' INT TERM
 
 
 
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 30000))
-        [[ -z $(ss -Htln "sport = :$p") ]] && { echo "$p"; return 0; }
-    done
-    return 1
-}
-
-# One fork-free HTTP/1.0 probe: returns 0 when the status line says 200.
-probe_200() { # port path
-    local fd line
-    exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 1
-    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&"$fd"
-    IFS= read -r -t 1 line <&"$fd"
-    exec {fd}>&-
-    [[ $line == "HTTP/1."[01]" 200"* ]]
-} 2>/dev/null
-
 # Start a server in the background. Sets SERVER_PID and SERVER_T0 (µs, taken just before the fork).
 start_server() { # subcommand datadir port logname [database-url]   (SERVER_ENV: extra VAR=value words)
     local cmd=$1 dir=$2 port=$3 log=$4 url=${5:-}

@@ -111,40 +111,6 @@ trap 'exit 130' INT TERM
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
 below() { awk -v v="$1" -v t="$2" 'BEGIN { exit !(v < t) }'; } # exit 0 when $1 < $2 (decimals)
 
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 30000))
-        [[ -z $(ss -Htln "sport = :$p") ]] && { echo "$p"; return 0; }
-    done
-    return 1
-}
-
-probe_200() { # port path
-    local fd line
-    exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 1
-    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&"$fd"
-    IFS= read -r -t 1 line <&"$fd"
-    exec {fd}>&-
-    [[ $line == "HTTP/1."[01]" 200"* ]]
-} 2>/dev/null
-
-db_args() { # dir [url]
-    DB_ARGS=(--data "$1")
-    [[ -n ${2:-} ]] && DB_ARGS+=(--database-url "$2")
-    return 0
-}
-
-start_server() { # subcommand dir port logname [database-url]
-    local cmd=$1 dir=$2 port=$3 log=$4 url=${5:-}
-    db_args "$dir" "$url"
-    mkdir -p "$dir"
-    SERVER_T0=$(now_us)
-    "$BIN" "${DB_ARGS[@]}" --log-format pretty "$cmd" --bind "127.0.0.1:$port" >"$WORK/$log.out" 2>"$WORK/$log.err" &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-}
-
 # Never call in $(...): a subshell cannot see its sibling exit.
 wait_ready() { # pid port
     local pid=$1 port=$2 deadline=$(( $(now_us) + READY_TIMEOUT_S * 1000000 ))
