@@ -1,7 +1,6 @@
 //! Free slots: cut from the rotas in each site's local time, less what is booked or held.
 
 use super::{exception_of, session_of, site_calendar};
-use crate::governance::access::Access;
 use crate::patients::actor;
 use crate::{App, AppError, Ctx, Result};
 use domain::governance::Action;
@@ -93,17 +92,7 @@ impl App {
 
     /// The needs that lengthen a patient's appointments (and may be seen by whoever books for them).
     pub(crate) async fn length_needs(&self, ctx: &Ctx, patient: Uuid) -> Result<LengthNeeds> {
-        let who = actor(ctx)?;
-        let p = store::patients::by_id(self.db(), patient).await?.ok_or(AppError::NotFound { what: "patient" })?;
-        let access = Access::patient(
-            Action::BookAppointment,
-            crate::patients::default_purpose(who.role),
-            crate::patients::relationship(who, &p),
-            p.id,
-            "appointment",
-            None,
-        );
-        let grant = self.authorize(ctx, access).await?;
+        let (p, grant) = self.patient_grant(ctx, patient, Action::BookAppointment, "appointment", None).await?;
         let needs = store::patients::needs_of(self.db(), p.id).await?;
         let mut tx = self.db().begin().await?;
         grant.named("read_needs_for_booking").record(&mut tx).await?;

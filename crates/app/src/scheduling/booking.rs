@@ -11,8 +11,8 @@
 
 use super::availability::{FreeSlot, SlotQuery};
 use super::site_calendar;
-use crate::governance::access::{Access, Grant};
-use crate::patients::{actor, default_purpose, relationship};
+use crate::governance::access::Grant;
+use crate::patients::actor;
 use crate::{App, AppError, Ctx, Result};
 use domain::governance::Action;
 use domain::patients::record::RegistrationStatus;
@@ -284,21 +284,8 @@ impl App {
     ) -> Result<(AppointmentRow, Grant, AppointmentEventRow, Vec<OutboxRow>)> {
         let who = actor(ctx)?;
         let db = self.db();
-        let patient =
-            store::patients::by_id(db, req.patient_id).await?.ok_or(AppError::NotFound { what: "patient" })?;
-        let grant = self
-            .authorize(
-                ctx,
-                Access::patient(
-                    Action::BookAppointment,
-                    default_purpose(who.role),
-                    relationship(who, &patient),
-                    patient.id,
-                    "appointment",
-                    None,
-                ),
-            )
-            .await?;
+        let (patient, grant) =
+            self.patient_grant(ctx, req.patient_id, Action::BookAppointment, "appointment", None).await?;
         if patient.merged_into.is_some() {
             return Err(AppError::invalid("patient_id", "This record was merged into another. Book on that record"));
         }
@@ -488,21 +475,7 @@ impl App {
         let who = actor(ctx)?;
         let db = self.db();
         let held = schedule_store::appointment(db, id).await?.ok_or(AppError::NotFound { what: "appointment" })?;
-        let patient =
-            store::patients::by_id(db, held.patient_id).await?.ok_or(AppError::NotFound { what: "patient" })?;
-        let grant = self
-            .authorize(
-                ctx,
-                Access::patient(
-                    Action::BookAppointment,
-                    default_purpose(who.role),
-                    relationship(who, &patient),
-                    patient.id,
-                    "appointment",
-                    None,
-                ),
-            )
-            .await?;
+        let (_, grant) = self.patient_grant(ctx, held.patient_id, Action::BookAppointment, "appointment", None).await?;
         let now = Ts(Timestamp::now());
         if held.status != "pending" || !held.active {
             return Err(AppError::invalid("status", "Only a held time can be confirmed"));

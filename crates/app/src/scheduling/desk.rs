@@ -2,9 +2,9 @@
 //! error; and the lists reception works from.
 
 use crate::governance::access::Access;
-use crate::patients::{actor, default_purpose, relationship};
+use crate::patients::{actor, default_purpose};
 use crate::{App, AppError, Ctx, Result};
-use domain::governance::{Action, Purpose, Role};
+use domain::governance::{Action, Role};
 use domain::scheduling::appointment::{AppointmentEvent, AppointmentStatus, CancelledBy, apply};
 use jiff::{SignedDuration, Timestamp};
 use store::Ts;
@@ -167,11 +167,7 @@ impl App {
         a: &AppointmentRow,
         action: Action,
     ) -> Result<crate::governance::access::Grant> {
-        let who = actor(ctx)?;
-        let p = store::patients::by_id(self.db(), a.patient_id).await?.ok_or(AppError::NotFound { what: "patient" })?;
-        let purpose = if who.role == Role::Patient { Purpose::PatientRequest } else { default_purpose(who.role) };
-        let access = Access::patient(action, purpose, relationship(who, &p), p.id, "appointment", None).on(a.id);
-        self.authorize(ctx, access).await
+        Ok(self.patient_grant(ctx, a.patient_id, action, "appointment", Some(a.id)).await?.1)
     }
 }
 

@@ -7,7 +7,10 @@ pub mod desk;
 pub mod setup;
 pub mod waiting;
 
-use crate::{AppError, Result};
+use crate::governance::access::{Access, Grant};
+use crate::patients::{actor, default_purpose, relationship};
+use crate::{App, AppError, Ctx, Result};
+use domain::governance::Action;
 use domain::scheduling::calendar::Division;
 use domain::scheduling::rota::{
     Closure, ClosureReason, DateRange, ExtraSession, Session, SessionDraft, SessionException, TimeRange,
@@ -15,6 +18,7 @@ use domain::scheduling::rota::{
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use store::organisation::SiteRow;
+use store::patients::PatientRow;
 use store::scheduling::{ExceptionRow, SessionRow};
 use uuid::Uuid;
 
@@ -87,4 +91,27 @@ pub(crate) fn exception_of(r: &ExceptionRow) -> Result<SessionException> {
         dates: DateRange::new(from, Some(parse_date(&r.date_until)?)).map_err(|e| corrupt("dates", e))?,
         part: times,
     }))
+}
+
+impl App {
+    /// A patient's record and the policy's answer for acting on it (booking, the waiting list), naming
+    /// `resource` (e.g. the appointment) in the audit event when given, the patient otherwise.
+    pub(crate) async fn patient_grant(
+        &self,
+        ctx: &Ctx,
+        patient: Uuid,
+        action: Action,
+        resource_type: &'static str,
+        resource: Option<Uuid>,
+    ) -> Result<(PatientRow, Grant)> {
+        let who = actor(ctx)?;
+        let p = store::patients::by_id(self.db(), patient).await?.ok_or(AppError::NotFound { what: "patient" })?;
+        let mut access =
+            Access::patient(action, default_purpose(who.role), relationship(who, &p), p.id, resource_type, None);
+        if let Some(r) = resource {
+            access = access.on(r);
+        }
+        let grant = self.authorize(ctx, access).await?;
+        Ok((p, grant))
+    }
 }

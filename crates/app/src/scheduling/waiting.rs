@@ -4,7 +4,7 @@
 
 use super::site_calendar;
 use crate::governance::access::{Access, entry};
-use crate::patients::{actor, default_purpose, relationship};
+use crate::patients::{actor, default_purpose};
 use crate::{App, AppError, Ctx, Result};
 use base64::Engine;
 use domain::governance::audit::Outcome;
@@ -98,23 +98,9 @@ fn token_hash(token: &str) -> String {
 
 impl App {
     pub async fn add_to_waiting_list(&self, ctx: &Ctx, input: &WaitingInput) -> Result<WaitingRow> {
-        let who = actor(ctx)?;
         let db = self.db();
-        let patient =
-            store::patients::by_id(db, input.patient_id).await?.ok_or(AppError::NotFound { what: "patient" })?;
-        let grant = self
-            .authorize(
-                ctx,
-                Access::patient(
-                    Action::BookAppointment,
-                    default_purpose(who.role),
-                    relationship(who, &patient),
-                    patient.id,
-                    "waiting_list",
-                    None,
-                ),
-            )
-            .await?;
+        let (patient, grant) =
+            self.patient_grant(ctx, input.patient_id, Action::BookAppointment, "waiting_list", None).await?;
         let mut e = domain::validation::Errors::new();
         if schedule_store::service(db, input.service_id).await?.is_none() {
             e.add("service_id", "No service has this id");
