@@ -87,3 +87,32 @@ start_server() { # subcommand dir port logname [database-url]
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
 }
+
+# Poll /readyz every READY_POLL_S seconds (default 0.02) until it answers 200, for at most
+# READY_TIMEOUT_S. Sets READY_MS (ms from t0, default now, to the first 200); fails if the process exits
+# first. Never call in $(...): a subshell cannot see its sibling exit.
+wait_ready() { # pid port [t0]
+    local pid=$1 port=$2 t0=${3:-$(now_us)} deadline=$(( $(now_us) + READY_TIMEOUT_S * 1000000 ))
+    READY_MS=
+    while :; do
+        if probe_200 "$port" /readyz; then
+            READY_MS=$(( ($(now_us) - t0 + 500) / 1000 ))
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || return 1
+        (( $(now_us) > deadline )) && return 1
+        nap "${READY_POLL_S:-0.02}"
+    done
+}
+
+# Run a long command (generator, import) in the background and wait for it, so that an interrupt takes
+# effect at once: cleanup stops it like a server. Start it under `timeout`, which passes the TERM on to
+# its whole process group. Sets RC.
+run_waited() { # command...
+    "$@" &
+    local pid=$!
+    PIDS+=("$pid")
+    wait "$pid"
+    RC=$?
+    stop_server "$pid" # already reaped: only forgets the id
+}

@@ -64,6 +64,7 @@ CLK_TCK=$(getconf CLK_TCK)
 exec {SLEEP_FD}<> <(:) # `read -t` on this never gets data: a fork-free sleep
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+READY_POLL_S=0.005 # start-to-ready is one of the figures
 
 cleanup() {
     local pid
@@ -96,22 +97,6 @@ start_server() { # subcommand datadir port logname [database-url]   (SERVER_ENV:
     env ${SERVER_ENV:-} "$BIN" "${args[@]}" "$cmd" --bind "127.0.0.1:$port" >"$WORK/$log.out" 2>"$WORK/$log.err" &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-}
-
-# Poll /readyz every 5 ms. Sets READY_MS (ms from the fork to the first 200); fails if the process exits
-# or the deadline passes. Never call this in $(...): a subshell cannot see its sibling exit.
-wait_ready() { # pid port t0
-    local pid=$1 port=$2 t0=$3 deadline=$(( $(now_us) + READY_TIMEOUT_S * 1000000 ))
-    READY_MS=
-    while :; do
-        if probe_200 "$port" /readyz; then
-            READY_MS=$(( ($(now_us) - t0 + 500) / 1000 ))
-            return 0
-        fi
-        kill -0 "$pid" 2>/dev/null || return 1
-        (( $(now_us) > deadline )) && return 1
-        nap 0.005
-    done
 }
 
 

@@ -104,37 +104,9 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-
 over() { awk -v v="$1" -v t="$2" 'BEGIN { exit !(v > t) }'; }   # exit 0 when $1 > $2 (decimals)
 under() { awk -v v="$1" -v t="$2" 'BEGIN { exit !(v < t) }'; }
 
-# Never call in $(...): a subshell cannot see its sibling exit.
-wait_ready() { # pid port t0
-    local pid=$1 port=$2 t0=$3 deadline=$(( $(now_us) + READY_TIMEOUT_S * 1000000 ))
-    READY_MS=
-    while :; do
-        if probe_200 "$port" /readyz; then
-            READY_MS=$(( ($(now_us) - t0 + 500) / 1000 ))
-            return 0
-        fi
-        kill -0 "$pid" 2>/dev/null || return 1
-        (( $(now_us) > deadline )) && return 1
-        nap 0.02
-    done
-}
-
-
-# Run a long command (generator, import) in the background and wait for it, so that an interrupt takes
-# effect at once: cleanup stops it like a server. Start it under `timeout`, which passes the TERM on to
-# its whole process group. Sets RC.
-run_waited() { # command...
-    "$@" &
-    local pid=$!
-    PIDS+=("$pid")
-    wait "$pid"
-    RC=$?
-    stop_server "$pid" # already reaped: only forgets the id
-}
 
 status_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
 

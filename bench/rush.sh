@@ -111,28 +111,6 @@ trap 'exit 130' INT TERM
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
 below() { awk -v v="$1" -v t="$2" 'BEGIN { exit !(v < t) }'; } # exit 0 when $1 < $2 (decimals)
 
-# Never call in $(...): a subshell cannot see its sibling exit.
-wait_ready() { # pid port
-    local pid=$1 port=$2 deadline=$(( $(now_us) + READY_TIMEOUT_S * 1000000 ))
-    while :; do
-        probe_200 "$port" /readyz && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        (( $(now_us) > deadline )) && return 1
-        nap 0.02
-    done
-}
-
-# Run a long command in the background and wait for it, so that an interrupt takes effect at once. Start
-# it under `timeout`. Sets RC.
-run_waited() { # command...
-    "$@" &
-    local pid=$!
-    PIDS+=("$pid")
-    wait "$pid"
-    RC=$?
-    stop_server "$pid" # already reaped: only forgets the id
-}
-
 cpu_ticks() { # pid -> utime + stime in clock ticks
     local s; s=$(<"/proc/$1/stat") || return 1
     s=${s##*) }
