@@ -271,22 +271,9 @@ pub async fn sessions_of(
     from: &str,
     until: &str,
 ) -> Result<Vec<SessionRow>> {
-    if practitioners.is_empty() {
-        return Ok(Vec::new());
-    }
-    let n = practitioners.len();
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM rota_sessions WHERE practitioner_id IN ({}) AND valid_from <= ${} \
-         AND (valid_until IS NULL OR valid_until >= ${}) ORDER BY practitioner_id, weekday, starts",
-        placeholders(1, n),
-        n + 1,
-        n + 2
-    ));
-    Ok(on_conn!(conn.into(), c => {
-        let mut q = sqlx::query_as(sql);
-        for p in practitioners { q = q.bind(*p); }
-        q.bind(until).bind(from).fetch_all(c).await
-    })?)
+    let select = format!("SELECT {SESSION_COLUMNS} FROM rota_sessions");
+    let dates = "valid_from <= $UNTIL AND (valid_until IS NULL OR valid_until >= $FROM) ORDER BY practitioner_id, weekday, starts";
+    rota_rows(conn.into(), &select, practitioners, dates, from, until).await
 }
 
 pub async fn insert_exception(tx: &mut Tx, e: &ExceptionRow) -> Result<()> {
@@ -307,19 +294,42 @@ pub async fn exceptions_of(
     from: &str,
     until: &str,
 ) -> Result<Vec<ExceptionRow>> {
+    let select = format!("SELECT {EXCEPTION_COLUMNS} FROM rota_exceptions");
+    rota_rows(
+        conn.into(),
+        &select,
+        practitioners,
+        "date_from <= $UNTIL AND date_until >= $FROM ORDER BY date_from",
+        from,
+        until,
+    )
+    .await
+}
+
+/// `select … WHERE practitioner_id IN (…) AND <dates>` on either backend, where `dates` names the window's
+/// ends as `$FROM` and `$UNTIL`.
+async fn rota_rows<T>(
+    conn: Conn<'_>,
+    select: &str,
+    practitioners: &[Uuid],
+    dates: &str,
+    from: &str,
+    until: &str,
+) -> Result<Vec<T>>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
     if practitioners.is_empty() {
         return Ok(Vec::new());
     }
     let n = practitioners.len();
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {EXCEPTION_COLUMNS} FROM rota_exceptions WHERE practitioner_id IN ({}) AND date_from <= ${} \
-         AND date_until >= ${} ORDER BY date_from",
-        placeholders(1, n),
-        n + 1,
-        n + 2
-    ));
-    Ok(on_conn!(conn.into(), c => {
-        let mut q = sqlx::query_as(sql);
+    let dates = dates.replace("$UNTIL", &format!("${}", n + 1)).replace("$FROM", &format!("${}", n + 2));
+    let sql = format!("{select} WHERE practitioner_id IN ({}) AND {dates}", placeholders(1, n));
+    Ok(on_conn!(conn, c => {
+        let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
         for p in practitioners { q = q.bind(*p); }
         q.bind(until).bind(from).fetch_all(c).await
     })?)
