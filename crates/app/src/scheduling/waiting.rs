@@ -209,12 +209,7 @@ impl App {
             start: start.time(),
             end: start.time().checked_add(freed.ends_at.0.duration_since(freed.starts_at.0)).unwrap_or(Time::MAX),
         };
-        let already: Vec<Uuid> = waiting_store::offers(&mut *tx)
-            .await?
-            .into_iter()
-            .filter(|o| o.slot_freed_at == slot_freed_at)
-            .map(|o| o.waiting_id)
-            .collect();
+        let already = waiting_store::offered_in_chain(&mut *tx, slot_freed_at).await?;
         let waiting: Vec<WaitingEntry> =
             waiting_store::waiting_entries(&mut *tx, Some(freed.service_id), Some("waiting"))
                 .await?

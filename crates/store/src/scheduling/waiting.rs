@@ -122,6 +122,12 @@ pub async fn offers(conn: impl Into<Conn<'_>>) -> Result<Vec<OfferRow>> {
     Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).fetch_all(c).await)?)
 }
 
+/// Who has already been offered the slot freed at this instant (one offer chain).
+pub async fn offered_in_chain(conn: impl Into<Conn<'_>>, slot_freed_at: Ts) -> Result<Vec<Uuid>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_scalar("SELECT waiting_id FROM offers WHERE slot_freed_at = $1")
+        .bind(slot_freed_at).fetch_all(c).await)?)
+}
+
 /// Close an open offer; false if it was already closed.
 pub async fn close_offer(tx: &mut Tx, id: Uuid, outcome: &str, at: Ts) -> Result<bool> {
     let n = on_tx!(tx, c => sqlx::query(
