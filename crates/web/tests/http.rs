@@ -1765,3 +1765,10 @@ mod scheduling_api {
         }
     }
 }
+
+#[path = "http/display.rs"]
+mod display;
+#[path = "http/referrals.rs"]
+mod referrals;
+#[path = "http/schedule_pages.rs"]
+mod schedule_pages;

@@ -4,6 +4,8 @@
 pub mod availability;
 pub mod booking;
 pub mod desk;
+pub mod reception;
+pub mod referrals;
 pub mod setup;
 pub mod waiting;
 

@@ -5,6 +5,8 @@ pub mod audit;
 mod json;
 mod me;
 mod patients;
+mod reception;
+mod referrals;
 mod scheduling;
 mod tokens;
 
@@ -45,7 +47,7 @@ impl Modify for BearerAuth {
 
 /// The API routes and the OpenAPI document describing them.
 pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(me::me))
         .routes(routes!(audit::list))
         .routes(routes!(tokens::list, tokens::create))
@@ -80,8 +82,10 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(scheduling::dna))
         .routes(routes!(scheduling::undo_dna))
         .routes(routes!(scheduling::entered_in_error))
-        .routes(routes!(scheduling::reschedule))
-        .split_for_parts()
+        .routes(routes!(scheduling::reschedule));
+    let api = reception::routes(api);
+    let api = referrals::routes(api);
+    api.split_for_parts()
 }
 
 /// The OpenAPI document as JSON (snapshot-tested).

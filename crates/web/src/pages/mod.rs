@@ -3,9 +3,12 @@
 
 mod account;
 mod audit;
+mod display;
 mod home;
 mod patients;
+mod schedule;
 mod sign_in;
+mod waiting;
 
 use crate::auth::Staff;
 use crate::i18n::Lang;
@@ -161,6 +164,9 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/staff/audit", get(audit::page))
         .route("/staff/audit/break-glass", get(audit::break_glass))
         .route("/staff/audit/break-glass/{seq}", post(audit::review))
+        .merge(schedule::routes())
+        .merge(display::routes())
+        .merge(waiting::routes())
 }
 
 /// A one-time message shown on the next page (after a redirect).

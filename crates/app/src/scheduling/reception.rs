@@ -1,0 +1,1 @@
+//! Reception use-cases: running-late notices and the waiting-room display.
