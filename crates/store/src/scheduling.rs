@@ -6,6 +6,8 @@
 //! SQLite the caller checks [`clashes`] and inserts inside the one write transaction SQLite allows at a
 //! time. Either way the caller also checks first, to answer with the clashing appointment.
 
+pub mod reception;
+pub mod referrals;
 pub mod waiting;
 
 use crate::{Conn, Result, StoreError, Ts, Tx, on_conn, on_tx};

@@ -1,0 +1,1 @@
+//! Storage for scheduling's reception (owned by the reception work).

@@ -1,0 +1,1 @@
+//! Storage for scheduling's referrals (owned by the referrals work).
