@@ -871,6 +871,8 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        // Written straight to the store: nothing read before now describes them.
+        self.diary().rota_changed();
         diary.services = services.len();
         diary.practitioners = practitioners.len();
         diary.rooms = rooms.len();

@@ -65,11 +65,21 @@ struct Inner {
     tokens: governance::tokens::TokenCache,
     /// Started on the first booking (it needs the async runtime).
     bookings: std::sync::OnceLock<scheduling::booking::BookingWriter>,
+    /// What this node remembers of rotas and taken times between requests.
+    diary: Arc<scheduling::diary::Diary>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> Self {
-        Self { inner: Arc::new(Inner { db, config, tokens: Default::default(), bookings: Default::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                config,
+                tokens: Default::default(),
+                bookings: Default::default(),
+                diary: Default::default(),
+            }),
+        }
     }
 
     pub fn db(&self) -> &Db {
@@ -78,5 +88,9 @@ impl App {
 
     pub fn config(&self) -> &AppConfig {
         &self.inner.config
+    }
+
+    pub(crate) fn diary(&self) -> &scheduling::diary::Diary {
+        &self.inner.diary
     }
 }

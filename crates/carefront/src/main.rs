@@ -228,6 +228,7 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> Result<()> {
     let web_config =
         WebConfig { public_url: args.public_url.clone(), login_burst: args.login_burst, ..WebConfig::default() };
     spawn_offer_expiry(app.clone());
+    spawn_running_late(app.clone());
     let router = web::router(app, web_config);
     let listener =
         tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -253,6 +254,22 @@ fn spawn_offer_expiry(app: App) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "waiting-list offers expired and passed on"),
                 Err(e) => tracing::warn!(error = %e, "expiring waiting-list offers failed"),
+            }
+        }
+    });
+}
+
+/// Running-late notices: a patient not yet called makes a practitioner's delay grow with no call to
+/// notice it, so look every minute.
+fn spawn_running_late(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match app.running_late_tick(jiff::Timestamp::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(notices = n, "running-late notices queued"),
+                Err(e) => tracing::warn!(error = %e, "queueing running-late notices failed"),
             }
         }
     });

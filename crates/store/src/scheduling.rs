@@ -10,6 +10,8 @@ pub mod reception;
 pub mod referrals;
 pub mod waiting;
 
+pub use referrals::{ReferralRow, insert_referral, referrals};
+
 use crate::{Conn, Result, StoreError, Ts, Tx, on_conn, on_tx};
 use uuid::Uuid;
 
@@ -415,6 +417,43 @@ pub async fn clashes(
         .bind(except).bind(room).bind(patient).bind(earliest).fetch_all(c).await)?)
 }
 
+/// Every active, not overbooked appointment or live hold in `[from, to)` of any of these practitioners,
+/// rooms or patients: what a batch of bookings must not overlap, read once for the batch.
+pub async fn clashes_many(
+    conn: impl Into<Conn<'_>>,
+    practitioners: &[Uuid],
+    rooms: &[Uuid],
+    patients: &[Uuid],
+    from: Ts,
+    to: Ts,
+    now: Ts,
+) -> Result<Vec<AppointmentRow>> {
+    let (np, nr, na) = (practitioners.len(), rooms.len(), patients.len());
+    // $1 end, $2 start, $3 now, $4 earliest start; then the ids.
+    let window = "active AND NOT overbooked AND starts_at < $1 AND starts_at > $4 AND ends_at > $2 \
+                  AND (hold_expires_at IS NULL OR hold_expires_at > $3)";
+    let mut parts = Vec::new();
+    let mut next = 5;
+    for (column, n) in [("practitioner_id", np), ("room_id", nr), ("patient_id", na)] {
+        if n > 0 {
+            parts.push(format!(
+                "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE {window} AND {column} IN ({})",
+                placeholders(next, n)
+            ));
+            next += n;
+        }
+    }
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(parts.join(" UNION "));
+    Ok(on_conn!(conn.into(), c => {
+        let mut q = sqlx::query_as(sql).bind(to).bind(from).bind(now).bind(earliest_start(from));
+        for id in practitioners.iter().chain(rooms).chain(patients) { q = q.bind(*id); }
+        q.fetch_all(c).await
+    })?)
+}
+
 /// Time taken in `[from, to)` for these practitioners: (practitioner, room, start, end) of every active
 /// appointment or live hold, overbookings included (they take the time too).
 pub async fn busy(
@@ -445,12 +484,33 @@ pub async fn busy(
     })?)
 }
 
-/// Rooms in use in `[from, to)` by active appointments: (room, start, end).
-pub async fn rooms_busy(conn: impl Into<Conn<'_>>, from: Ts, to: Ts, now: Ts) -> Result<Vec<(Uuid, Ts, Ts)>> {
-    Ok(on_conn!(conn.into(), c => sqlx::query_as(
-        "SELECT room_id, starts_at, ends_at FROM appointments WHERE active AND room_id IS NOT NULL \
-         AND starts_at < $2 AND starts_at > $4 AND ends_at > $1 AND (hold_expires_at IS NULL OR hold_expires_at > $3)")
-        .bind(from).bind(to).bind(now).bind(earliest_start(from)).fetch_all(c).await)?)
+/// These rooms' times in use in `[from, to)` by active appointments: (room, start, end).
+pub async fn rooms_busy(
+    conn: impl Into<Conn<'_>>,
+    rooms: &[Uuid],
+    from: Ts,
+    to: Ts,
+    now: Ts,
+) -> Result<Vec<(Uuid, Ts, Ts)>> {
+    if rooms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = rooms.len();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT room_id, starts_at, ends_at FROM appointments WHERE active AND room_id IS NOT NULL AND room_id IN ({}) \
+         AND starts_at < ${} AND starts_at > ${} AND ends_at > ${} \
+         AND (hold_expires_at IS NULL OR hold_expires_at > ${})",
+        placeholders(1, n),
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4
+    ));
+    Ok(on_conn!(conn.into(), c => {
+        let mut q = sqlx::query_as(sql);
+        for r in rooms { q = q.bind(*r); }
+        q.bind(to).bind(earliest_start(from)).bind(from).bind(now).fetch_all(c).await
+    })?)
 }
 
 /// Appointments starting in `[from, to)`, optionally for one site and/or practitioner, in time order.
@@ -536,6 +596,24 @@ pub async fn enqueue(tx: &mut Tx, j: &OutboxRow) -> Result<bool> {
     Ok(n == 1)
 }
 
+/// Queue several jobs in one statement; a job whose dedupe key is already queued is skipped.
+pub async fn enqueue_many(tx: &mut Tx, jobs: &[OutboxRow]) -> Result<()> {
+    for chunk in jobs.chunks(500) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO outbox (id, kind, dedupe_key, patient_id, appointment_id, payload, due_at, state, attempts, created_at) ");
+            qb.push_values(chunk, |mut b, j| {
+                b.push_bind(j.id).push_bind(&j.kind).push_bind(&j.dedupe_key).push_bind(j.patient_id)
+                    .push_bind(j.appointment_id).push_bind(&j.payload).push_bind(j.due_at).push_bind(&j.state)
+                    .push_bind(j.attempts).push_bind(j.created_at);
+            });
+            qb.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+            qb.build().execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
 /// Jobs about one appointment (for its page and for tests).
 pub async fn outbox_for_appointment(conn: impl Into<Conn<'_>>, appointment: Uuid) -> Result<Vec<OutboxRow>> {
     Ok(on_conn!(conn.into(), c => sqlx::query_as(
@@ -543,7 +621,7 @@ pub async fn outbox_for_appointment(conn: impl Into<Conn<'_>>, appointment: Uuid
          FROM outbox WHERE appointment_id = $1 ORDER BY created_at, id").bind(appointment).fetch_all(c).await)?)
 }
 
-// ------------------------------------------------------------------------------ bulk loads, referrals
+// ------------------------------------------------------------------------------------------ bulk loads
 
 /// Insert many appointments in multi-row statements (the demo's history; imports). The caller keeps
 /// them from overlapping, as for [`insert_appointment`].
@@ -582,40 +660,4 @@ pub async fn add_events(tx: &mut Tx, rows: &[AppointmentEventRow]) -> Result<()>
         })?;
     }
     Ok(())
-}
-
-/// An inbound referral: another professional asks for the patient to be seen.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ReferralRow {
-    pub id: Uuid,
-    pub patient_id: Uuid,
-    pub source_organisation: String,
-    pub referrer: String,
-    /// `urgent_suspected_cancer`, `urgent` or `routine`.
-    pub priority: String,
-    pub received_on: String,
-    pub target_date: String,
-    pub reason: String,
-    pub service_id: Option<Uuid>,
-    /// `open`, `waiting`, `booked` or `closed`.
-    pub status: String,
-    pub appointment_id: Option<Uuid>,
-    pub created_at: Ts,
-}
-
-pub async fn insert_referral(tx: &mut Tx, r: &ReferralRow) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO referrals (id, patient_id, source_organisation, referrer, priority, received_on, target_date, \
-         reason, service_id, status, appointment_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-        .bind(r.id).bind(r.patient_id).bind(&r.source_organisation).bind(&r.referrer).bind(&r.priority)
-        .bind(&r.received_on).bind(&r.target_date).bind(&r.reason).bind(r.service_id).bind(&r.status)
-        .bind(r.appointment_id).bind(r.created_at).execute(c).await.map(|_| ()))?;
-    Ok(())
-}
-
-/// All referrals, soonest target first.
-pub async fn referrals(conn: impl Into<Conn<'_>>) -> Result<Vec<ReferralRow>> {
-    Ok(on_conn!(conn.into(), c => sqlx::query_as(
-        "SELECT id, patient_id, source_organisation, referrer, priority, received_on, target_date, reason, service_id, \
-         status, appointment_id, created_at FROM referrals ORDER BY target_date, id").fetch_all(c).await)?)
 }

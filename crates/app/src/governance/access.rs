@@ -101,6 +101,12 @@ impl Grant {
         audit_store::append(tx, self.entry).await?;
         Ok(())
     }
+
+    /// Record several grants' audit events together, in order.
+    pub async fn record_all(tx: &mut Tx, grants: Vec<Grant>) -> Result<()> {
+        audit_store::append_many(tx, grants.into_iter().map(|g| g.entry).collect()).await?;
+        Ok(())
+    }
 }
 
 /// Build an audit entry for this context. `reason` overrides the policy's reason (e.g. a break-glass

@@ -1,5 +1,6 @@
 //! Free slots: cut from the rotas in each site's local time, less what is booked or held.
 
+use super::diary::{CalendarKey, Loading};
 use super::{exception_of, session_of, site_calendar};
 use crate::patients::actor;
 use crate::{App, AppError, Ctx, Result};
@@ -11,7 +12,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use store::Ts;
 use store::organisation::{self, SiteRow};
 use store::scheduling::{self as schedule_store, ServiceRow};
@@ -59,6 +60,8 @@ pub(crate) struct Calendar {
     pub length: ServiceLength,
     pub sites: HashMap<Uuid, SiteRow>,
     pub names: HashMap<Uuid, String>,
+    /// The active practitioners who deliver the service (whichever one the calendar is for).
+    pub delivers: Vec<Uuid>,
     /// Slots each practitioner's rota offers in the window, by start.
     pub slots: Vec<Slot>,
     /// The site of each session (weekly or extra) the slots were cut from.
@@ -100,8 +103,31 @@ impl App {
         Ok(LengthNeeds::from_record(needs.iter().map(|n| n.code.as_str()), p.interpreter_language.as_deref()))
     }
 
-    /// The rota's slots for a service in a window, with what is needed to check them.
+    /// The rota's slots for a service in a window, with what is needed to check them. Kept in the diary
+    /// (see [`super::diary`]): at the 8am rush every booking and every search reads the same few.
     pub(crate) async fn calendar(
+        &self,
+        service: Uuid,
+        practitioner: Option<Uuid>,
+        site: Option<Uuid>,
+        from: Date,
+        to: Date,
+    ) -> Result<Arc<Calendar>> {
+        let key = CalendarKey { service, practitioner, site, from, to };
+        if let Some(cal) = self.diary().calendar(&key) {
+            return Ok(cal);
+        }
+        let _gate = self.diary().gate(Loading::Calendar(key)).await;
+        if let Some(cal) = self.diary().calendar(&key) {
+            return Ok(cal);
+        }
+        let version = self.diary().rota_version();
+        let cal = Arc::new(self.read_calendar(service, practitioner, site, from, to).await?);
+        self.diary().keep_calendar(key, version, cal.clone());
+        Ok(cal)
+    }
+
+    async fn read_calendar(
         &self,
         service: Uuid,
         practitioner: Option<Uuid>,
@@ -112,10 +138,6 @@ impl App {
         let db = self.db();
         let service = schedule_store::service(db, service).await?.ok_or(AppError::NotFound { what: "service" })?;
         let length = ServiceLength::minutes(service.duration_minutes as u16).map_err(AppError::Internal)?;
-        let mut who = schedule_store::practitioners_for(db, service.id).await?;
-        if let Some(p) = practitioner {
-            who.retain(|x| *x == p);
-        }
         let sites: HashMap<Uuid, SiteRow> = organisation::sites(db).await?.into_iter().map(|s| (s.id, s)).collect();
         let names: HashMap<Uuid, String> = schedule_store::practitioners(db)
             .await?
@@ -123,7 +145,12 @@ impl App {
             .filter(|p| p.active)
             .map(|p| (p.id, p.display_name))
             .collect();
-        who.retain(|p| names.contains_key(p));
+        let mut delivers = schedule_store::practitioners_for(db, service.id).await?;
+        delivers.retain(|p| names.contains_key(p));
+        let mut who = delivers.clone();
+        if let Some(p) = practitioner {
+            who.retain(|x| *x == p);
+        }
         let (f, t) = (from.to_string(), to.to_string());
         let sessions: Vec<_> = schedule_store::sessions_of(db, &who, &f, &t)
             .await?
@@ -165,67 +192,82 @@ impl App {
             slots.extend(generate_slots(&here, &extras, &rules, from, to));
         }
         slots.sort_by_key(|s| (s.start, s.practitioner));
-        Ok(Calendar { service, length, sites, names, slots, session_sites })
+        let names = names.into_iter().filter(|(id, _)| who.contains(id)).collect();
+        Ok(Calendar { service, length, sites, names, delivers, slots, session_sites })
     }
 
     /// Free slots without the access check (the caller has made it). `multiplier` is how many consecutive
-    /// slots one appointment takes.
+    /// slots one appointment takes. What is booked is read a day at a time, soonest first, and reading
+    /// stops once `limit` free slots are found: a search over weeks usually reads a day or two.
     pub(crate) async fn free_slots_unchecked(&self, q: &SlotQuery, multiplier: u16) -> Result<Vec<FreeSlot>> {
         let cal = self.calendar(q.service, q.practitioner, q.site, q.from, q.to).await?;
         let now = Timestamp::now();
         let earliest = now + SignedDuration::from_mins(i64::from(cal.service.min_notice_minutes.max(0)));
         let ahead = (cal.service.max_days_ahead.max(0) as i64).days();
-        let who: Vec<Uuid> = cal.names.keys().copied().collect();
-        let window_start = cal.slots.first().map(|s| s.start).unwrap_or(now);
-        let window_end = cal.slots.last().map(|s| s.end + SignedDuration::from_hours(12)).unwrap_or(now);
-        let busy = schedule_store::busy(self.db(), &who, Ts(window_start), Ts(window_end), Ts(now)).await?;
-        let rooms = schedule_store::rooms_busy(self.db(), Ts(window_start), Ts(window_end), Ts(now)).await?;
-        let mut busy_by: HashMap<Uuid, Vec<(Timestamp, Timestamp)>> = HashMap::new();
-        for (p, _, s, e) in busy {
-            busy_by.entry(p).or_default().push((s.0, e.0));
-        }
-        let mut room_busy: HashMap<Uuid, Vec<(Timestamp, Timestamp)>> = HashMap::new();
-        for (r, s, e) in rooms {
-            room_busy.entry(r).or_default().push((s.0, e.0));
-        }
         let starts: HashSet<(Uuid, Timestamp)> = cal.slots.iter().map(|s| (s.practitioner, s.start)).collect();
         let step = cal.length.duration() + SignedDuration::from_mins(i64::from(cal.service.buffer_minutes));
         let length = appointment_length(cal.length, multiplier_needs(multiplier));
         let clash = |list: Option<&Vec<(Timestamp, Timestamp)>>, s: Timestamp, e: Timestamp| {
             list.is_some_and(|l| l.iter().any(|(bs, be)| *bs < e && *be > s))
         };
+        let mut zones: HashMap<Uuid, jiff::tz::TimeZone> = HashMap::new();
+        for (id, site) in &cal.sites {
+            zones.insert(*id, site_calendar(site)?.0);
+        }
         let mut out = Vec::new();
-        for slot in &cal.slots {
-            if slot.start < earliest {
-                continue;
+        let bookable: Vec<&Slot> = cal.slots.iter().filter(|s| s.start >= earliest).collect();
+        for day in bookable.chunk_by(|a, b| a.date == b.date) {
+            let (Some(first), Some(last)) = (day.first(), day.last()) else { continue };
+            let (from, to) = (first.start, last.start + length.duration());
+            let who: Vec<Uuid> = {
+                let mut w: Vec<Uuid> = day.iter().map(|s| s.practitioner).collect();
+                w.sort_unstable();
+                w.dedup();
+                w
+            };
+            let rooms: Vec<Uuid> = {
+                let mut r: Vec<Uuid> = day.iter().filter_map(|s| s.room).collect();
+                r.sort_unstable();
+                r.dedup();
+                r
+            };
+            let mut busy_by: HashMap<Uuid, Vec<(Timestamp, Timestamp)>> = HashMap::new();
+            for (p, _, s, e) in schedule_store::busy(self.db(), &who, Ts(from), Ts(to), Ts(now)).await? {
+                busy_by.entry(p).or_default().push((s.0, e.0));
             }
-            // A longer appointment needs the following slots of the same session too.
-            if (1..multiplier).any(|k| !starts.contains(&(slot.practitioner, slot.start + step * i32::from(k)))) {
-                continue;
+            let mut room_busy: HashMap<Uuid, Vec<(Timestamp, Timestamp)>> = HashMap::new();
+            for (r, s, e) in schedule_store::rooms_busy(self.db(), &rooms, Ts(from), Ts(to), Ts(now)).await? {
+                room_busy.entry(r).or_default().push((s.0, e.0));
             }
-            let end = slot.start + length.duration();
-            if clash(busy_by.get(&slot.practitioner), slot.start, end)
-                || slot.room.is_some_and(|r| clash(room_busy.get(&r), slot.start, end))
-            {
-                continue;
-            }
-            let Some(site) = cal.site_of(slot) else { continue };
-            let tz = site_calendar(site)?.0;
-            // The booking window counts days at the site, whatever the server's zone.
-            if now.to_zoned(tz.clone()).date().checked_add(ahead).is_ok_and(|last| slot.date > last) {
-                continue;
-            }
-            out.push(FreeSlot {
-                start: slot.start,
-                end,
-                local_start: slot.start.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-                practitioner_id: slot.practitioner,
-                practitioner: cal.names.get(&slot.practitioner).cloned().unwrap_or_default(),
-                site_id: site.id,
-                room_id: slot.room,
-            });
-            if out.len() >= q.limit {
-                break;
+            for slot in day {
+                // A longer appointment needs the following slots of the same session too.
+                if (1..multiplier).any(|k| !starts.contains(&(slot.practitioner, slot.start + step * i32::from(k)))) {
+                    continue;
+                }
+                let end = slot.start + length.duration();
+                if clash(busy_by.get(&slot.practitioner), slot.start, end)
+                    || slot.room.is_some_and(|r| clash(room_busy.get(&r), slot.start, end))
+                {
+                    continue;
+                }
+                let Some(site) = cal.site_of(slot) else { continue };
+                let Some(tz) = zones.get(&site.id) else { continue };
+                // The booking window counts days at the site, whatever the server's zone.
+                if now.to_zoned(tz.clone()).date().checked_add(ahead).is_ok_and(|last| slot.date > last) {
+                    continue;
+                }
+                out.push(FreeSlot {
+                    start: slot.start,
+                    end,
+                    local_start: slot.start.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                    practitioner_id: slot.practitioner,
+                    practitioner: cal.names.get(&slot.practitioner).cloned().unwrap_or_default(),
+                    site_id: site.id,
+                    room_id: slot.room,
+                });
+                if out.len() >= q.limit {
+                    return Ok(out);
+                }
             }
         }
         Ok(out)

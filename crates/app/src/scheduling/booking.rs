@@ -10,6 +10,7 @@
 //! overlap written by any other node.
 
 use super::availability::{FreeSlot, SlotQuery};
+use super::diary::{AlternativesKey, Diary, Loading, TakenTime};
 use super::site_calendar;
 use crate::governance::access::Grant;
 use crate::patients::actor;
@@ -20,6 +21,7 @@ use domain::scheduling::appointment::{BookingChannel, Mode};
 use domain::scheduling::booking::{BookingWindow, appointment_length, check_patient_bookable};
 use domain::scheduling::rota::{SlotProblem, SlotRules, check_slot_start};
 use jiff::{SignedDuration, Timestamp};
+use std::sync::Arc;
 use store::scheduling::{self as schedule_store, AppointmentEventRow, AppointmentRow, OutboxRow};
 use store::{Ts, Tx};
 use tokio::sync::{mpsc, oneshot};
@@ -61,8 +63,9 @@ struct Job {
 
 #[derive(Debug)]
 enum WriteError {
-    /// The time is taken (found before insert, or refused by a PostgreSQL constraint).
-    Taken,
+    /// The time is taken (found before insert, or refused by a PostgreSQL constraint), with the
+    /// practitioner's times found in the way.
+    Taken(Vec<TakenTime>),
     /// The appointment being replaced changed since it was read.
     Stale,
     Other(AppError),
@@ -75,55 +78,197 @@ pub(crate) struct BookingWriter {
 }
 
 impl BookingWriter {
-    pub(crate) fn start(db: store::Db) -> Self {
+    pub(crate) fn start(db: store::Db, diary: Arc<Diary>) -> Self {
         let (queue, rx) = mpsc::channel(4096);
-        tokio::spawn(run_writer(db, rx));
+        tokio::spawn(run_writer(db, diary, rx));
         Self { queue }
     }
 }
 
-async fn run_writer(db: store::Db, mut rx: mpsc::Receiver<Job>) {
+async fn run_writer(db: store::Db, diary: Arc<Diary>, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut jobs, BATCH).await > 0 {
-        write_batch(&db, &mut jobs).await;
+        write_batch(&db, &diary, &mut jobs).await;
         jobs.clear();
     }
 }
 
+/// The practitioner's time a booking takes.
+fn taken_by(a: &AppointmentRow) -> TakenTime {
+    TakenTime {
+        practitioner: a.practitioner_id,
+        start: a.starts_at.0,
+        end: a.ends_at.0,
+        hold_expires: a.hold_expires_at.map(|t| t.0),
+    }
+}
+
 /// Write a batch in one transaction; answer every job.
-async fn write_batch(db: &store::Db, jobs: &mut Vec<Job>) {
-    let mut results: Vec<Result<AppointmentRow, WriteError>> = Vec::with_capacity(jobs.len());
+///
+/// - A booking for a time the diary knows is taken is refused without asking the database.
+/// - Moves and deliberate overbookings are written one at a time.
+/// - The rest are checked together: one read of everything their practitioners, rooms and patients
+///   already have in the batch's span, then each is checked in order against that and the ones accepted
+///   before it, and the accepted ones are inserted in one statement. On PostgreSQL an overlap written
+///   meanwhile by another node makes the insert fail as a whole; the batch then falls back to one
+///   booking at a time.
+/// - The history, outbox and audit rows of all the written bookings go in together at the end.
+async fn write_batch(db: &store::Db, diary: &Diary, jobs: &mut Vec<Job>) {
+    let mut results: Vec<Option<Result<AppointmentRow, WriteError>>> = (0..jobs.len()).map(|_| None).collect();
+    let mut learned: Vec<TakenTime> = Vec::new();
     let outcome: Result<()> = async {
         let mut tx = db.begin().await?;
         let now = Ts(Timestamp::now());
         schedule_store::expire_holds(&mut tx, now).await?;
-        for job in jobs.iter_mut() {
-            schedule_store::savepoint(&mut tx, "booking").await?;
-            let r = write_one(&mut tx, job, now).await;
-            if r.is_ok() {
-                schedule_store::release_savepoint(&mut tx, "booking").await?;
+        let mut plain = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            let a = &job.row;
+            if job.replaces.is_some() || a.overbooked {
+                let r = write_one(&mut tx, job, now).await;
+                learn(&mut learned, &r);
+                results[i] = Some(r);
+            } else if diary.is_taken(a.practitioner_id, a.starts_at.0, a.ends_at.0) {
+                results[i] = Some(Err(WriteError::Taken(Vec::new())));
             } else {
-                schedule_store::rollback_to_savepoint(&mut tx, "booking").await?;
-                schedule_store::release_savepoint(&mut tx, "booking").await?;
+                plain.push(i);
             }
-            results.push(r);
         }
+        write_together(&mut tx, jobs, &plain, now, &mut results, &mut learned).await?;
+        let written = || jobs.iter().zip(&results).filter(|(_, r)| matches!(r, Some(Ok(_)))).map(|(j, _)| j);
+        let events: Vec<AppointmentEventRow> = written().flat_map(|j| j.events.iter().cloned()).collect();
+        let outbox: Vec<OutboxRow> = written().flat_map(|j| j.outbox.iter().cloned()).collect();
+        let grants: Vec<Grant> = written().map(|j| j.grant.clone()).collect();
+        schedule_store::add_events(&mut tx, &events).await?;
+        schedule_store::enqueue_many(&mut tx, &outbox).await?;
+        Grant::record_all(&mut tx, grants).await?;
         tx.commit().await?;
         Ok(())
     }
     .await;
-    let mut results = results.into_iter();
-    for job in jobs.drain(..) {
+    if outcome.is_ok() {
+        diary.taken(&learned);
+        for (job, r) in jobs.iter().zip(&results) {
+            if let (Some((old, _)), Some(Ok(_))) = (&job.replaces, r) {
+                diary.released(old.practitioner_id);
+            }
+        }
+    }
+    for (job, r) in jobs.drain(..).zip(results) {
         let answer = match &outcome {
-            Ok(()) => results.next().unwrap_or(Err(WriteError::Other(AppError::Internal("no result".into())))),
+            Ok(()) => r.unwrap_or(Err(WriteError::Other(AppError::Internal("no result".into())))),
             Err(e) => Err(WriteError::Other(AppError::Internal(format!("the booking could not be saved: {e}")))),
         };
         let _ = job.reply.send(answer);
     }
 }
 
+/// Keep what a booking's outcome says about who has which time.
+fn learn(learned: &mut Vec<TakenTime>, r: &Result<AppointmentRow, WriteError>) {
+    match r {
+        Ok(a) => learned.push(taken_by(a)),
+        Err(WriteError::Taken(found)) => learned.extend(found.iter().copied()),
+        Err(_) => {}
+    }
+}
+
+/// Check and insert plain bookings (the `plain` indexes of `jobs`) together; see [`write_batch`].
+async fn write_together(
+    tx: &mut Tx,
+    jobs: &[Job],
+    plain: &[usize],
+    now: Ts,
+    results: &mut [Option<Result<AppointmentRow, WriteError>>],
+    learned: &mut Vec<TakenTime>,
+) -> Result<()> {
+    if plain.is_empty() {
+        return Ok(());
+    }
+    let ids = |f: &dyn Fn(&AppointmentRow) -> Option<Uuid>| {
+        let mut v: Vec<Uuid> = plain.iter().filter_map(|&i| f(&jobs[i].row)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let practitioners = ids(&|a| Some(a.practitioner_id));
+    let rooms = ids(&|a| a.room_id);
+    let patients = ids(&|a| Some(a.patient_id));
+    let from = plain.iter().map(|&i| jobs[i].row.starts_at).min().unwrap_or(now);
+    let to = plain.iter().map(|&i| jobs[i].row.ends_at).max().unwrap_or(now);
+    let existing = schedule_store::clashes_many(&mut *tx, &practitioners, &rooms, &patients, from, to, now).await?;
+    let mut accepted: Vec<usize> = Vec::new();
+    for &i in plain {
+        let a = &jobs[i].row;
+        let in_the_way = |b: &&AppointmentRow| {
+            b.starts_at < a.ends_at
+                && b.ends_at > a.starts_at
+                && (b.practitioner_id == a.practitioner_id
+                    || b.patient_id == a.patient_id
+                    || (a.room_id.is_some() && b.room_id == a.room_id))
+        };
+        let found: Vec<&AppointmentRow> =
+            existing.iter().chain(accepted.iter().map(|&j| &jobs[j].row)).filter(in_the_way).collect();
+        if found.is_empty() {
+            accepted.push(i);
+        } else {
+            let r = Err(WriteError::Taken(
+                found.iter().filter(|b| b.practitioner_id == a.practitioner_id).map(|b| taken_by(b)).collect(),
+            ));
+            learn(learned, &r);
+            results[i] = Some(r);
+        }
+    }
+    let rows: Vec<AppointmentRow> = accepted.iter().map(|&i| jobs[i].row.clone()).collect();
+    let inserted = if tx.backend() == store::Backend::Postgres {
+        schedule_store::savepoint(tx, "together").await?;
+        match schedule_store::insert_appointments(tx, &rows).await {
+            Ok(()) => {
+                schedule_store::release_savepoint(tx, "together").await?;
+                true
+            }
+            Err(e) if e.is_overlap() => {
+                schedule_store::rollback_to_savepoint(tx, "together").await?;
+                schedule_store::release_savepoint(tx, "together").await?;
+                false
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        schedule_store::insert_appointments(tx, &rows).await?;
+        true
+    };
+    for &i in &accepted {
+        let r = if inserted { Ok(jobs[i].row.clone()) } else { write_one(tx, &jobs[i], now).await };
+        learn(learned, &r);
+        results[i] = Some(r);
+    }
+    Ok(())
+}
+
+/// Check one booking and insert it. The overlap check reads only, so a refusal has nothing to undo. A
+/// savepoint is needed only where a failed statement would leave something behind: on PostgreSQL (an
+/// error aborts the transaction) and for a move (the old time is released first). On SQLite a failed
+/// INSERT undoes itself.
 async fn write_one(tx: &mut Tx, job: &Job, now: Ts) -> Result<AppointmentRow, WriteError> {
-    let store_err = |e: store::StoreError| if e.is_overlap() { WriteError::Taken } else { WriteError::Other(e.into()) };
+    let guarded = job.replaces.is_some() || tx.backend() == store::Backend::Postgres;
+    if guarded {
+        schedule_store::savepoint(tx, "booking").await.map_err(|e| WriteError::Other(e.into()))?;
+    }
+    let r = write_guarded(tx, job, now).await;
+    if guarded {
+        let undo = async {
+            if r.is_err() {
+                schedule_store::rollback_to_savepoint(tx, "booking").await?;
+            }
+            schedule_store::release_savepoint(tx, "booking").await
+        };
+        undo.await.map_err(|e| WriteError::Other(e.into()))?;
+    }
+    r
+}
+
+async fn write_guarded(tx: &mut Tx, job: &Job, now: Ts) -> Result<AppointmentRow, WriteError> {
+    let store_err =
+        |e: store::StoreError| if e.is_overlap() { WriteError::Taken(Vec::new()) } else { WriteError::Other(e.into()) };
     if let Some((old, expected)) = &job.replaces {
         // Release the old time first (inside the savepoint): if the new one cannot be had, both roll back.
         if !schedule_store::update_appointment(tx, old, *expected).await.map_err(store_err)? {
@@ -146,23 +291,27 @@ async fn write_one(tx: &mut Tx, job: &Job, now: Ts) -> Result<AppointmentRow, Wr
         .await
         .map_err(store_err)?;
         if !clashes.is_empty() {
-            return Err(WriteError::Taken);
+            // Remember the practitioner's times in the way (a clash of the room or the patient's own
+            // diary says nothing about this practitioner's other bookers).
+            let found = clashes.iter().filter(|c| c.practitioner_id == a.practitioner_id).map(taken_by).collect();
+            return Err(WriteError::Taken(found));
         }
     }
     schedule_store::insert_appointment(tx, a).await.map_err(store_err)?;
-    for e in &job.events {
-        schedule_store::add_event(tx, e).await.map_err(store_err)?;
-    }
-    for o in &job.outbox {
-        schedule_store::enqueue(tx, o).await.map_err(store_err)?;
-    }
-    job.grant.clone().record(tx).await.map_err(WriteError::Other)?;
     Ok(a.clone())
 }
 
 impl App {
     /// Book (or hold) an appointment. A taken time is [`AppError::SlotUnavailable`] with alternatives.
     pub async fn book(&self, ctx: &Ctx, req: &BookRequest) -> Result<AppointmentRow> {
+        if req.overbook_reason.is_none() {
+            // At the 8am rush most attempts are for times already gone: say so before reading anything
+            // about the patient or queueing for the writer.
+            self.may(ctx, Action::BookAppointment).await?;
+            if let Some(taken) = self.known_taken(req).await? {
+                return Err(taken);
+            }
+        }
         let (row, grant, event, outbox) = self.plan_booking(ctx, req, None).await?;
         self.write_booking(req, row, None, grant, vec![event], outbox).await
     }
@@ -236,6 +385,7 @@ impl App {
         outbox: Vec<OutboxRow>,
     ) -> Result<AppointmentRow> {
         let (reply, answer) = oneshot::channel();
+        let _in_flight = self.diary().in_flight(row.practitioner_id, row.starts_at.0);
         self.booking_writer()
             .queue
             .send(Job { row: row.clone(), replaces, grant, events, outbox, reply })
@@ -247,31 +397,72 @@ impl App {
             Err(WriteError::Stale) => Err(AppError::Conflict {
                 message: "The appointment was changed by someone else. Reload it and try again".into(),
             }),
-            Err(WriteError::Taken) => {
-                // The nearest free times: the same day first (what the patient wanted), then the week after.
-                let day = row.starts_at.0.to_zoned(jiff::tz::TimeZone::UTC).date();
+            Err(WriteError::Taken(_)) => {
                 let multiplier = if row.longer { 2 } else { 1 };
-                let mut free = Vec::new();
-                for days in [0, 7] {
-                    let q = SlotQuery {
-                        service: req.service_id,
-                        practitioner: None,
-                        site: Some(row.site_id),
-                        from: day,
-                        to: day.checked_add(jiff::Span::new().days(days)).unwrap_or(day),
-                        patient: None,
-                        limit: 200,
-                    };
-                    free = self.free_slots_unchecked(&q, multiplier).await.unwrap_or_default();
-                    if free.len() >= ALTERNATIVES {
-                        break;
+                Err(self.slot_unavailable(req.service_id, row.site_id, row.starts_at.0, multiplier).await)
+            }
+        }
+    }
+
+    /// A booking for a time this node knows is taken: the 409 to answer, without reading the patient.
+    async fn known_taken(&self, req: &BookRequest) -> Result<Option<AppError>> {
+        let day = req.start.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let (from, to) = (day.yesterday().unwrap_or(day), day.tomorrow().unwrap_or(day));
+        let cal = match self.calendar(req.service_id, Some(req.practitioner_id), None, from, to).await {
+            Ok(cal) => cal,
+            Err(_) => return Ok(None), // the full check gives the right error
+        };
+        let Some(slot) = cal.slots.iter().find(|s| s.practitioner == req.practitioner_id && s.start == req.start)
+        else {
+            return Ok(None);
+        };
+        if !self.diary().is_taken(slot.practitioner, slot.start, slot.end) {
+            return Ok(None);
+        }
+        let Some(site) = cal.site_of(slot) else { return Ok(None) };
+        Ok(Some(self.slot_unavailable(req.service_id, site.id, slot.start, 1).await))
+    }
+
+    /// "That time has just been taken", with the nearest free times: the same day first (what the
+    /// patient wanted), then the week after. The lists are kept for a moment in the diary, since at the
+    /// 8am rush everyone asks for the same day.
+    async fn slot_unavailable(&self, service: Uuid, site: Uuid, start: Timestamp, multiplier: u16) -> AppError {
+        let day = start.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let mut free = Vec::new();
+        for days in [0, 7] {
+            let to = day.checked_add(jiff::Span::new().days(days)).unwrap_or(day);
+            let key = AlternativesKey { service, site, from: day, to, multiplier };
+            free = match self.diary().alternatives(&key) {
+                Some(free) => free,
+                None => {
+                    // One read for everyone who missed together; the others find its answer.
+                    let _gate = self.diary().gate(Loading::Alternatives(key)).await;
+                    match self.diary().alternatives(&key) {
+                        Some(free) => free,
+                        None => {
+                            let q = SlotQuery {
+                                service,
+                                practitioner: None,
+                                site: Some(site),
+                                from: day,
+                                to,
+                                patient: None,
+                                limit: 200,
+                            };
+                            let found = self.free_slots_unchecked(&q, multiplier).await.unwrap_or_default();
+                            self.diary().keep_alternatives(key, found.clone());
+                            found
+                        }
                     }
                 }
-                Err(AppError::SlotUnavailable {
-                    message: "That time has just been taken. Choose another time".into(),
-                    alternatives: nearest(free, row.starts_at.0, ALTERNATIVES),
-                })
+            };
+            if free.len() >= ALTERNATIVES {
+                break;
             }
+        }
+        AppError::SlotUnavailable {
+            message: "That time has just been taken. Choose another time".into(),
+            alternatives: nearest(free, start, ALTERNATIVES),
         }
     }
 
@@ -316,15 +507,11 @@ impl App {
         // The rota around the requested start (a day either side covers any time zone).
         let day = req.start.to_zoned(jiff::tz::TimeZone::UTC).date();
         let (from, to) = (day.yesterday().unwrap_or(day), day.tomorrow().unwrap_or(day));
-        let delivers = schedule_store::practitioners_for(db, req.service_id).await?;
-        if schedule_store::service(db, req.service_id).await?.is_none() {
-            return Err(AppError::NotFound { what: "service" });
-        }
-        if !delivers.contains(&req.practitioner_id) {
+        // Only this practitioner's rota (kept in the diary: at the 8am rush every booking reads it).
+        let cal = self.calendar(req.service_id, Some(req.practitioner_id), None, from, to).await?;
+        if !cal.delivers.contains(&req.practitioner_id) {
             return Err(AppError::invalid("practitioner_id", "This practitioner does not offer this service"));
         }
-        // Only this practitioner's rota: at the 8am rush every booking reads it.
-        let cal = self.calendar(req.service_id, Some(req.practitioner_id), None, from, to).await?;
         let mine: Vec<_> = cal.slots.iter().filter(|s| s.practitioner == req.practitioner_id).collect();
         let Some(slot) = mine.iter().find(|s| s.start == req.start) else {
             return Err(AppError::invalid("start", self.why_not_a_slot(req, &cal).await?.message()));
@@ -513,7 +700,7 @@ impl App {
     }
 
     fn booking_writer(&self) -> &BookingWriter {
-        self.inner.bookings.get_or_init(|| BookingWriter::start(self.db().clone()))
+        self.inner.bookings.get_or_init(|| BookingWriter::start(self.db().clone(), self.inner.diary.clone()))
     }
 }
 

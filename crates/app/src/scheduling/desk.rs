@@ -127,6 +127,7 @@ impl App {
             },
         )
         .await?;
+        self.after_appointment_event(&mut tx, &a, &event, now).await?;
         if let AppointmentEvent::Cancel { by, .. } = &event {
             let kind = match by {
                 CancelledBy::Patient => "cancellation-by-patient",
@@ -157,6 +158,9 @@ impl App {
         }
         grant.record(&mut tx).await?;
         tx.commit().await?;
+        if current.active && !a.active {
+            self.diary().released(a.practitioner_id);
+        }
         Ok(a)
     }
 

@@ -3,9 +3,13 @@
 
 pub mod availability;
 pub mod booking;
+pub mod day;
 pub mod desk;
+pub(crate) mod diary;
+pub mod offer_chains;
 pub mod reception;
 pub mod referrals;
+pub mod rota_exceptions;
 pub mod setup;
 pub mod waiting;
 

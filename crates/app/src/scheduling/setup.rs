@@ -202,6 +202,7 @@ impl App {
         }
         grant.with_resource(row.id).named("create_service").record(&mut tx).await?;
         tx.commit().await?;
+        self.diary().rota_changed();
         Ok(row)
     }
 
@@ -240,6 +241,7 @@ impl App {
         schedule_store::insert_practitioner(&mut tx, &row).await?;
         grant.with_resource(row.id).named("create_practitioner").record(&mut tx).await?;
         tx.commit().await?;
+        self.diary().rota_changed();
         Ok(row)
     }
 
@@ -258,6 +260,7 @@ impl App {
         schedule_store::insert_room(&mut tx, &row).await?;
         grant.with_resource(row.id).named("create_room").record(&mut tx).await?;
         tx.commit().await?;
+        self.diary().rota_changed();
         Ok(row)
     }
 
@@ -355,6 +358,7 @@ impl App {
         schedule_store::insert_session(&mut tx, &row).await?;
         grant.with_resource(row.id).named("add_rota_session").record(&mut tx).await?;
         tx.commit().await?;
+        self.diary().rota_changed();
         Ok(row)
     }
 

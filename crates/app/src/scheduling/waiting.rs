@@ -404,6 +404,7 @@ impl App {
         released.version += 1;
         released.updated_at = now;
         schedule_store::update_appointment(tx, &released, hold.version).await?;
+        self.diary().released(hold.practitioner_id);
         waiting_store::set_waiting_status(tx, offer.waiting_id, "offered", "waiting", None).await?;
         self.note(tx, &released, "released", why).await?;
         self.offer_freed_slot(tx, hold, offer.slot_freed_at, offer.chain_position + 1).await?;

@@ -78,6 +78,45 @@ pub async fn append(tx: &mut Tx, entry: AuditEntry) -> Result<AuditEvent> {
     Ok(ev)
 }
 
+/// Append several events in order, with one read and one update of the chain head (a batch of
+/// bookings commits its audit events together).
+pub async fn append_many(tx: &mut Tx, entries: Vec<AuditEntry>) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let head_sql = match tx.backend() {
+        crate::Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+        crate::Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+    };
+    let (mut seq, mut hash): (i64, String) = on_tx!(tx, c => sqlx::query_as(head_sql).fetch_one(c).await)?;
+    let mut sealed = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let ev = seal(entry, (seq > 0).then_some((seq, hash.as_str())));
+        seq = ev.seq;
+        hash = ev.hash.clone();
+        sealed.push(ev);
+    }
+    // 16 columns: 500 rows stay under both backends' bind-parameter limits.
+    for chunk in sealed.chunks(500) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO audit_events (seq, at, actor_id, actor_role, action, resource_type, resource_id, \
+                 patient_id, purpose, reason, outcome, break_glass, operation_id, client_addr, prev_hash, hash) ");
+            qb.push_values(chunk, |mut b, ev| {
+                let e = &ev.entry;
+                b.push_bind(ev.seq).push_bind(Ts(e.at)).push_bind(e.actor_id).push_bind(&e.actor_role)
+                    .push_bind(&e.action).push_bind(&e.resource_type).push_bind(&e.resource_id).push_bind(e.patient_id)
+                    .push_bind(&e.purpose).push_bind(&e.reason).push_bind(e.outcome.as_str()).push_bind(e.break_glass)
+                    .push_bind(e.operation_id).push_bind(&e.client_addr).push_bind(&ev.prev_hash).push_bind(&ev.hash);
+            });
+            qb.build().execute(c).await.map(|_| ())
+        })?;
+    }
+    on_tx!(tx, c => sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq).bind(&hash).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// The recorded head of the chain: (newest sequence, its hash); (0, genesis) for an empty log.
 pub async fn head(conn: impl Into<Conn<'_>>) -> Result<(i64, String)> {
     Ok(on_conn!(conn.into(), c => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(c).await)?)

@@ -34,6 +34,11 @@ pub struct NavUser {
     pub can_view_audit: bool,
     pub can_review_break_glass: bool,
     pub can_search_patients: bool,
+    /// The day list, the waiting list and referrals.
+    pub can_view_day_list: bool,
+    pub can_view_waiting_list: bool,
+    pub can_view_referrals: bool,
+    pub can_book: bool,
 }
 
 impl NavUser {
@@ -46,6 +51,10 @@ impl NavUser {
             can_view_audit: role_may(role, Action::ViewAuditLog),
             can_review_break_glass: role_may(role, Action::ReviewBreakGlass),
             can_search_patients: role_may(role, Action::SearchPatients),
+            can_view_day_list: role_may(role, Action::ViewDayList),
+            can_view_waiting_list: role_may(role, Action::ViewDayList),
+            can_view_referrals: role_may(role, Action::ViewDayList),
+            can_book: role_may(role, Action::BookAppointment),
         }
     }
 }
