@@ -1,195 +1,202 @@
-# Draft: needs review by a native speaker
-## Carefront patient messages: English (UK).
-## Message ids: {kind}-sms, {kind}-email-subject, {kind}-email-body, {kind}-letter-heading,
-## {kind}-letter-body, each also with -easy-read. Large print uses the standard wording in a larger layout.
-## Keep to short sentences and short words: tests hold every message to reading grade 6 and no jargon.
+# Cymraeg (Welsh). DRAFT: this translation needs review by a native speaker before live use.
+# Drafted from the English by the developers. Keep sentences short and plain.
+# Dates come in as "dydd Mawrth 3 Mawrth am 09:10"; put them after a label ("Pryd:") so no mutation
+# is needed.
 
-## Shared phrases. The code picks one and passes it in as { $where }, { $bring }, { $cancel },
-## { $rebook } or { $contact }.
+## Shared phrases.
 
-where-surgery = Where: { $address }
-where-home = Where: we will visit you at home.
-where-phone = We will phone you. Please keep your phone with you.
-where-video = This is a video call. Join it here: { $link }
+where-surgery = Ble: { $address }
+where-home = Ble: byddwn ni'n dod i'ch cartref.
+where-phone = Byddwn ni'n eich ffonio. Cadwch eich ffôn gyda chi.
+where-video = Galwad fideo yw hon. Ymunwch yma: { $link }
 
-bring = Please bring { $items }.
+bring = Dewch â hyn gyda chi: { $items }.
 
-cancel-phone-link = To cancel or change, call { $phone } or go to { $link }
-cancel-phone = To cancel or change, call { $phone }.
-cancel-link = To cancel or change, go to { $link }
+cancel-phone-link = I ganslo neu newid, ffoniwch { $phone } neu ewch i { $link }
+cancel-phone = I ganslo neu newid, ffoniwch { $phone }.
+cancel-link = I ganslo neu newid, ewch i { $link }
 
-rebook-phone-link = To book a new time, call { $phone } or go to { $link }
-rebook-phone = To book a new time, call { $phone }.
-rebook-link = To book a new time, go to { $link }
+rebook-phone-link = I drefnu amser newydd, ffoniwch { $phone } neu ewch i { $link }
+rebook-phone = I drefnu amser newydd, ffoniwch { $phone }.
+rebook-link = I drefnu amser newydd, ewch i { $link }
 
-contact-phone-link = If you have a question, call { $phone } or go to { $link }
-contact-phone = If you have a question, call { $phone }.
-contact-link = If you have a question, go to { $link }
+contact-phone-link = Os oes gennych gwestiwn, ffoniwch { $phone } neu ewch i { $link }
+contact-phone = Os oes gennych gwestiwn, ffoniwch { $phone }.
+contact-link = Os oes gennych gwestiwn, ewch i { $link }
 
-## Shorter forms of the same phrases for text messages.
+## Shorter forms for text messages.
 
-cancel-sms-phone-link = To cancel or change: { $phone } or { $link }
-cancel-sms-phone = To cancel or change, call { $phone }.
-cancel-sms-link = To cancel or change: { $link }
-rebook-sms-phone-link = To book again: { $phone } or { $link }
-rebook-sms-phone = To book again, call { $phone }.
-rebook-sms-link = To book again: { $link }
-contact-sms-phone-link = Questions: { $phone } or { $link }
-contact-sms-phone = Questions? Call { $phone }.
-contact-sms-link = Questions: { $link }
+cancel-sms-phone-link = I ganslo neu newid: { $phone } neu { $link }
+cancel-sms-phone = I ganslo neu newid, ffoniwch { $phone }.
+cancel-sms-link = I ganslo neu newid: { $link }
+rebook-sms-phone-link = I drefnu eto: { $phone } neu { $link }
+rebook-sms-phone = I drefnu eto, ffoniwch { $phone }.
+rebook-sms-link = I drefnu eto: { $link }
+contact-sms-phone-link = Cwestiynau: { $phone } neu { $link }
+contact-sms-phone = Cwestiynau? Ffoniwch { $phone }.
+contact-sms-link = Cwestiynau: { $link }
 
 ## Booking confirmation
 
 booking-confirmation-sms =
-    { $practice }: Hi { $name }. Your appointment is booked for { $when }.
+    { $practice }: Helo { $name }. Mae eich apwyntiad wedi'i drefnu.
+    Pryd: { $when }
     { $where }
     { $cancel }
 booking-confirmation-sms-easy-read =
-    { $name }, you have an appointment with { $practice }.
-    When: { $when }
+    Helo { $name }. Mae gennych apwyntiad gyda { $practice }.
+    Pryd: { $when }
     { $where }
     { $cancel }
-booking-confirmation-email-subject = Your appointment is booked
-booking-confirmation-email-subject-easy-read = You have an appointment
+booking-confirmation-email-subject = Mae eich apwyntiad wedi'i drefnu
+booking-confirmation-email-subject-easy-read = Mae gennych apwyntiad
 booking-confirmation-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    Your appointment with { $practice } is booked.
+    Mae eich apwyntiad gyda { $practice } wedi'i drefnu.
 
-    When: { $when }
+    Pryd: { $when }
     { $where }
 
     { $bring }
 
     { $cancel }
 
-    Thank you,
+    Diolch,
     { $practice }
 booking-confirmation-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    You have an appointment with { $practice }.
+    Mae gennych apwyntiad gyda { $practice }.
 
-    When: { $when }
+    Pryd: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    Methu dod? Rhowch wybod i ni.
     { $cancel }
 
 ## Reminder
 
 reminder-sms =
-    { $practice }: Hi { $name }. Your appointment is on { $when }.
+    { $practice }: Helo { $name }. Dyma nodyn i'ch atgoffa am eich apwyntiad.
+    Pryd: { $when }
     { $where }
     { $cancel }
 reminder-sms-easy-read =
-    Hi { $name }. Please remember your appointment with { $practice }.
-    When: { $when }
+    Helo { $name }. Cofiwch eich apwyntiad gyda { $practice }.
+    Pryd: { $when }
     { $where }
     { $cancel }
-reminder-email-subject = Reminder: your appointment on { $when }
-reminder-email-subject-easy-read = Please remember your appointment
+reminder-email-subject = Nodyn atgoffa: eich apwyntiad, { $when }
+reminder-email-subject-easy-read = Cofiwch eich apwyntiad
 reminder-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    This is a reminder of your appointment with { $practice }.
+    Dyma nodyn i'ch atgoffa am eich apwyntiad gyda { $practice }.
 
-    When: { $when }
+    Pryd: { $when }
     { $where }
 
     { $bring }
 
     { $cancel }
 
-    Thank you,
+    Diolch,
     { $practice }
 reminder-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    Please remember your appointment with { $practice }.
+    Cofiwch eich apwyntiad gyda { $practice }.
 
-    When: { $when }
+    Pryd: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    Methu dod? Rhowch wybod i ni.
     { $cancel }
 
-## Reschedule: the appointment has a new time
+## Reschedule
 
 reschedule-sms =
-    { $practice }: { $name }, your appointment has moved. The new time is { $when }.
+    { $practice }: Helo { $name }. Mae eich apwyntiad wedi symud.
+    Amser newydd: { $when }
     { $where }
     { $cancel }
 reschedule-sms-easy-read =
-    { $name }, your appointment with { $practice } has a new time.
-    New time: { $when }
+    Helo { $name }. Mae amser newydd i'ch apwyntiad gyda { $practice }.
+    Amser newydd: { $when }
     { $where }
     { $cancel }
-reschedule-email-subject = Your appointment has moved
-reschedule-email-subject-easy-read = Your appointment has a new time
+reschedule-email-subject = Mae eich apwyntiad wedi symud
+reschedule-email-subject-easy-read = Amser newydd i'ch apwyntiad
 reschedule-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    Your appointment with { $practice } has moved to a new time.
+    Mae eich apwyntiad gyda { $practice } wedi symud i amser newydd.
 
-    New time: { $when }
+    Amser newydd: { $when }
     { $where }
 
     { $bring }
 
-    If the new time is not good for you, please tell us.
+    Os nad yw'r amser newydd yn addas, rhowch wybod i ni.
     { $cancel }
 
-    Thank you,
+    Diolch,
     { $practice }
 reschedule-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    Your appointment with { $practice } has a new time.
+    Mae amser newydd i'ch apwyntiad gyda { $practice }.
 
-    New time: { $when }
+    Amser newydd: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    Methu dod? Rhowch wybod i ni.
     { $cancel }
 
 ## Cancelled by the practice
 
 cancellation-by-practice-sms =
-    { $practice }: { $name }, we are sorry. We had to cancel your appointment on { $when }.
+    { $practice }: Helo { $name }. Mae'n ddrwg gennym. Bu'n rhaid i ni ganslo eich apwyntiad.
+    Yr apwyntiad: { $when }
     { $rebook }
 cancellation-by-practice-sms-easy-read =
-    Hello { $name }. We are sorry. { $practice } had to cancel your appointment on { $when }.
+    Helo { $name }. Mae'n ddrwg gennym. Mae { $practice } wedi canslo eich apwyntiad.
+    Yr apwyntiad: { $when }
     { $rebook }
-cancellation-by-practice-email-subject = We had to cancel your appointment
-cancellation-by-practice-email-subject-easy-read = Your appointment is cancelled
+cancellation-by-practice-email-subject = Bu'n rhaid i ni ganslo eich apwyntiad
+cancellation-by-practice-email-subject-easy-read = Mae eich apwyntiad wedi'i ganslo
 cancellation-by-practice-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    We are sorry. We had to cancel your appointment on { $when }.
+    Mae'n ddrwg gennym. Bu'n rhaid i ni ganslo eich apwyntiad.
+
+    Yr apwyntiad: { $when }
 
     { $rebook }
 
-    We are sorry for any trouble this causes.
+    Mae'n ddrwg gennym am unrhyw drafferth.
 
     { $practice }
 cancellation-by-practice-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    We are sorry.
+    Mae'n ddrwg gennym.
 
-    We had to cancel your appointment on { $when }.
+    Bu'n rhaid i ni ganslo eich apwyntiad.
 
-    Please book a new time.
+    Yr apwyntiad: { $when }
+
+    Trefnwch amser newydd, os gwelwch yn dda.
     { $rebook }
 
     { $practice }
@@ -197,33 +204,37 @@ cancellation-by-practice-email-body-easy-read =
 ## Cancelled by the patient
 
 cancellation-by-patient-sms =
-    { $practice }: { $name }, your appointment on { $when } is cancelled, as you asked.
+    { $practice }: Helo { $name }. Mae eich apwyntiad wedi'i ganslo, fel y gofynnoch.
+    Yr apwyntiad: { $when }
     { $rebook }
 cancellation-by-patient-sms-easy-read =
-    Hello { $name }. You asked { $practice } to cancel your appointment on { $when }. It is cancelled.
+    Helo { $name }. Gofynnoch i { $practice } ganslo eich apwyntiad. Mae wedi'i ganslo.
+    Yr apwyntiad: { $when }
     { $rebook }
-cancellation-by-patient-email-subject = Your appointment is cancelled
-cancellation-by-patient-email-subject-easy-read = Your appointment is cancelled
+cancellation-by-patient-email-subject = Mae eich apwyntiad wedi'i ganslo
+cancellation-by-patient-email-subject-easy-read = Mae eich apwyntiad wedi'i ganslo
 cancellation-by-patient-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    You asked us to cancel your appointment on { $when }. It is now cancelled.
+    Gofynnoch i ni ganslo eich apwyntiad. Mae wedi'i ganslo nawr.
+
+    Yr apwyntiad: { $when }
 
     { $rebook }
 
-    Thank you for telling us. We can now give the time to someone else.
+    Diolch am roi gwybod i ni. Gallwn roi'r amser i rywun arall nawr.
 
     { $practice }
 cancellation-by-patient-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    You asked us to cancel your appointment.
+    Gofynnoch i ni ganslo eich apwyntiad.
 
-    It was on { $when }.
+    Yr apwyntiad: { $when }
 
-    It is now cancelled.
+    Mae wedi'i ganslo nawr.
 
-    Thank you for telling us.
+    Diolch am roi gwybod i ni.
 
     { $rebook }
 
@@ -232,124 +243,125 @@ cancellation-by-patient-email-body-easy-read =
 ## Waiting-list offer
 
 waiting-list-offer-sms =
-    { $practice }: { $name }, an earlier appointment is free: { $when }.
-    To take it: { $accept }
-    To say no: { $decline }
-    Please reply by { $deadline }.
+    { $practice }: Helo { $name }. Mae apwyntiad cynharach ar gael.
+    Pryd: { $when }
+    I'w dderbyn: { $accept }
+    I ddweud na: { $decline }
+    Atebwch erbyn: { $deadline }
 waiting-list-offer-sms-easy-read =
-    Hello { $name }. { $practice } has an earlier time for you: { $when }.
-    Yes: { $accept }
-    No: { $decline }
-    Reply by { $deadline }.
-waiting-list-offer-email-subject = An earlier appointment is free
-waiting-list-offer-email-subject-easy-read = Would you like an earlier appointment?
+    Helo { $name }. Mae gan { $practice } amser cynharach i chi.
+    Pryd: { $when }
+    Ie: { $accept }
+    Na: { $decline }
+    Atebwch erbyn: { $deadline }
+waiting-list-offer-email-subject = Mae apwyntiad cynharach ar gael
+waiting-list-offer-email-subject-easy-read = Hoffech chi apwyntiad cynharach?
 waiting-list-offer-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    You are on our waiting list. An earlier appointment is now free.
+    Rydych chi ar ein rhestr aros. Mae apwyntiad cynharach ar gael nawr.
 
-    When: { $when }
+    Pryd: { $when }
     { $where }
 
-    To take it, go to { $accept }
+    I'w dderbyn, ewch i { $accept }
 
-    If you do not want it, go to { $decline }
-    You will stay on the waiting list.
+    Os nad ydych ei eisiau, ewch i { $decline }
+    Byddwch yn aros ar y rhestr aros.
 
-    Please reply by { $deadline }. After that, we may give it to someone else.
+    Atebwch erbyn: { $deadline }
+    Ar ôl hynny, efallai y byddwn yn ei roi i rywun arall.
 
     { $practice }
 waiting-list-offer-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    We have an earlier appointment for you.
+    Mae gennym apwyntiad cynharach i chi.
 
-    When: { $when }
+    Pryd: { $when }
 
     { $where }
 
-    Do you want it?
+    Ydych chi ei eisiau?
 
-    Yes: go to { $accept }
+    Ie: ewch i { $accept }
 
-    No: go to { $decline }
+    Na: ewch i { $decline }
 
-    Please tell us by { $deadline }.
+    Atebwch erbyn: { $deadline }
 
     { $practice }
 
-## Running late
+## Running late. Welsh uses the singular noun after a number: "20 munud".
 
 running-late-sms =
-    { $practice }: { $name }, sorry, we are running late. Your appointment on { $when } may start about { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late. You will keep your place.
+    { $practice }: Helo { $name }. Mae'n ddrwg gennym, rydym yn rhedeg yn hwyr. Gall eich apwyntiad ddechrau tua { $minutes } munud yn hwyr.
+    Eich apwyntiad: { $when }
+    Byddwch yn cadw eich lle.
 running-late-sms-easy-read =
-    Hello { $name }. Sorry, { $practice } is running late. Your appointment may start { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late. It was for { $when }. You will keep your place.
-running-late-email-subject = We are running late
-running-late-email-subject-easy-read = We are running late
+    Helo { $name }. Mae'n ddrwg gennym, mae { $practice } yn rhedeg yn hwyr. Gall eich apwyntiad ddechrau { $minutes } munud yn hwyr.
+    Eich apwyntiad: { $when }
+    Byddwch yn cadw eich lle.
+running-late-email-subject = Rydym yn rhedeg yn hwyr
+running-late-email-subject-easy-read = Rydym yn rhedeg yn hwyr
 running-late-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    Sorry, we are running late today.
+    Mae'n ddrwg gennym, rydym yn rhedeg yn hwyr heddiw.
 
-    Your appointment on { $when } may start about { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late.
+    Eich apwyntiad: { $when }
 
-    You will keep your place. You do not need to do anything.
+    Gall ddechrau tua { $minutes } munud yn hwyr.
+
+    Byddwch yn cadw eich lle. Does dim angen i chi wneud dim.
 
     { $practice }
 running-late-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    Sorry. We are running late.
+    Mae'n ddrwg gennym. Rydym yn rhedeg yn hwyr.
 
-    Your appointment was for { $when }.
+    Eich apwyntiad: { $when }
 
-    It may start { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late.
+    Gall ddechrau { $minutes } munud yn hwyr.
 
-    You will keep your place.
+    Byddwch yn cadw eich lle.
 
     { $practice }
 
 ## Missed appointment
 
 missed-appointment-sms =
-    { $practice }: { $name }, we missed you at your appointment on { $when }. We hope you are well.
+    { $practice }: Helo { $name }. Wnaethon ni ddim eich gweld yn eich apwyntiad. Gobeithio eich bod yn iawn.
+    Yr apwyntiad: { $when }
     { $rebook }
 missed-appointment-sms-easy-read =
-    Hello { $name }. You missed your appointment with { $practice } on { $when }.
+    Helo { $name }. Gwnaethoch golli eich apwyntiad gyda { $practice }.
+    Yr apwyntiad: { $when }
     { $rebook }
-missed-appointment-email-subject = We missed you
-missed-appointment-email-subject-easy-read = You missed your appointment
+missed-appointment-email-subject = Wnaethon ni ddim eich gweld
+missed-appointment-email-subject-easy-read = Gwnaethoch golli eich apwyntiad
 missed-appointment-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    We missed you at your appointment on { $when }. We hope you are well.
+    Wnaethon ni ddim eich gweld yn eich apwyntiad. Gobeithio eich bod yn iawn.
 
-    If you still need to see us, please book again.
+    Yr apwyntiad: { $when }
+
+    Os oes angen i chi ein gweld o hyd, trefnwch apwyntiad eto.
     { $rebook }
 
-    If you cannot come next time, please tell us. Then we can give the time to someone else.
+    Os na allwch ddod y tro nesaf, rhowch wybod i ni. Yna gallwn roi'r amser i rywun arall.
 
     { $practice }
 missed-appointment-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    You missed your appointment.
+    Gwnaethoch golli eich apwyntiad.
 
-    It was on { $when }.
+    Yr apwyntiad: { $when }
 
-    Do you still need to see us? Please book again.
+    Oes angen i chi ein gweld o hyd? Trefnwch apwyntiad eto.
     { $rebook }
 
     { $practice }
@@ -357,70 +369,76 @@ missed-appointment-email-body-easy-read =
 ## After the visit
 
 post-visit-sms =
-    { $practice }: Hi { $name }. Thank you for your appointment on { $when }.
+    { $practice }: Helo { $name }. Diolch am eich apwyntiad.
+    Yr apwyntiad: { $when }
     { $aftercare }
     { $contact }
 post-visit-sms-easy-read =
-    Hello { $name }. Thank you for seeing { $practice } on { $when }.
+    Helo { $name }. Diolch am weld { $practice }.
+    Yr apwyntiad: { $when }
     { $aftercare }
     { $contact }
-post-visit-email-subject = After your appointment
-post-visit-email-subject-easy-read = After your appointment
+post-visit-email-subject = Ar ôl eich apwyntiad
+post-visit-email-subject-easy-read = Ar ôl eich apwyntiad
 post-visit-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    Thank you for your appointment on { $when }.
+    Diolch am eich apwyntiad.
+
+    Yr apwyntiad: { $when }
 
     { $aftercare }
 
     { $contact }
 
-    If you feel worse and it is urgent, call NHS 111. In an emergency, call 999.
+    Os ydych chi'n teimlo'n waeth a'i fod yn frys, ffoniwch GIG 111. Mewn argyfwng, ffoniwch 999.
 
     { $practice }
 post-visit-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    Thank you for seeing us on { $when }.
+    Diolch am ein gweld.
+
+    Yr apwyntiad: { $when }
 
     { $aftercare }
 
     { $contact }
 
-    Feel worse and need help fast? Call 111.
+    Teimlo'n waeth ac angen help yn gyflym? Ffoniwch 111.
 
-    Very ill? Call 999.
+    Yn sâl iawn? Ffoniwch 999.
 
     { $practice }
 
-## A doctor has asked us to see the patient (a referral)
+## A doctor has asked us to see the patient
 
 referral-received-sms =
-    { $practice }: { $name }, your doctor has asked us to see you. We will contact you soon to book a time.
+    { $practice }: Helo { $name }. Mae eich meddyg wedi gofyn i ni eich gweld. Byddwn yn cysylltu â chi cyn bo hir i drefnu amser.
     { $contact }
 referral-received-sms-easy-read =
-    Hello { $name }. Your doctor wants { $practice } to see you. We will contact you to book a time.
+    Helo { $name }. Mae eich meddyg eisiau i { $practice } eich gweld. Byddwn yn cysylltu â chi i drefnu amser.
     { $contact }
-referral-received-email-subject = Your doctor has asked us to see you
-referral-received-email-subject-easy-read = Your doctor has asked us to see you
+referral-received-email-subject = Mae eich meddyg wedi gofyn i ni eich gweld
+referral-received-email-subject-easy-read = Mae eich meddyg wedi gofyn i ni eich gweld
 referral-received-email-body =
-    Hello { $name },
+    Helo { $name },
 
-    Your doctor has asked us to see you. We have their letter.
+    Mae eich meddyg wedi gofyn i ni eich gweld. Mae'r llythyr gennym.
 
-    We will contact you soon to book a time. You do not need to do anything now.
+    Byddwn yn cysylltu â chi cyn bo hir i drefnu amser. Does dim angen i chi wneud dim nawr.
 
     { $contact }
 
     { $practice }
 referral-received-email-body-easy-read =
-    Hello { $name }.
+    Helo { $name }.
 
-    Your doctor wants us to see you.
+    Mae eich meddyg eisiau i ni eich gweld.
 
-    We will contact you soon.
+    Byddwn yn cysylltu â chi cyn bo hir.
 
-    Then we will find a time.
+    Yna byddwn yn trefnu amser.
 
     { $contact }
 
