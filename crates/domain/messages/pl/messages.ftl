@@ -1,195 +1,211 @@
-# Draft: needs review by a native speaker
-## Carefront patient messages: English (UK).
-## Message ids: {kind}-sms, {kind}-email-subject, {kind}-email-body, {kind}-letter-heading,
-## {kind}-letter-body, each also with -easy-read. Large print uses the standard wording in a larger layout.
-## Keep to short sentences and short words: tests hold every message to reading grade 6 and no jargon.
+# Polski (Polish). DRAFT: this translation needs review by a native speaker before live use.
+# Drafted from the English by the developers. Informal "Ty" to keep sentences short; the practice name
+# and dates follow a label ("Termin:", "Przychodnia:") so they need no declension.
 
-## Shared phrases. The code picks one and passes it in as { $where }, { $bring }, { $cancel },
-## { $rebook } or { $contact }.
+## Shared phrases.
 
-where-surgery = Where: { $address }
-where-home = Where: we will visit you at home.
-where-phone = We will phone you. Please keep your phone with you.
-where-video = This is a video call. Join it here: { $link }
+where-surgery = Miejsce: { $address }
+where-home = Miejsce: odwiedzimy Cię w domu.
+where-phone = Zadzwonimy do Ciebie. Prosimy mieć telefon przy sobie.
+where-video = To jest wizyta wideo. Dołącz tutaj: { $link }
 
-bring = Please bring { $items }.
+bring = Prosimy zabrać: { $items }.
 
-cancel-phone-link = To cancel or change, call { $phone } or go to { $link }
-cancel-phone = To cancel or change, call { $phone }.
-cancel-link = To cancel or change, go to { $link }
+cancel-phone-link = Aby odwołać lub zmienić wizytę, zadzwoń pod numer { $phone } lub wejdź na { $link }
+cancel-phone = Aby odwołać lub zmienić wizytę, zadzwoń pod numer { $phone }.
+cancel-link = Aby odwołać lub zmienić wizytę, wejdź na { $link }
 
-rebook-phone-link = To book a new time, call { $phone } or go to { $link }
-rebook-phone = To book a new time, call { $phone }.
-rebook-link = To book a new time, go to { $link }
+rebook-phone-link = Aby umówić nowy termin, zadzwoń pod numer { $phone } lub wejdź na { $link }
+rebook-phone = Aby umówić nowy termin, zadzwoń pod numer { $phone }.
+rebook-link = Aby umówić nowy termin, wejdź na { $link }
 
-contact-phone-link = If you have a question, call { $phone } or go to { $link }
-contact-phone = If you have a question, call { $phone }.
-contact-link = If you have a question, go to { $link }
+contact-phone-link = W razie pytań zadzwoń pod numer { $phone } lub wejdź na { $link }
+contact-phone = W razie pytań zadzwoń pod numer { $phone }.
+contact-link = W razie pytań wejdź na { $link }
 
-## Shorter forms of the same phrases for text messages.
+## Shorter forms for text messages.
 
-cancel-sms-phone-link = To cancel or change: { $phone } or { $link }
-cancel-sms-phone = To cancel or change, call { $phone }.
-cancel-sms-link = To cancel or change: { $link }
-rebook-sms-phone-link = To book again: { $phone } or { $link }
-rebook-sms-phone = To book again, call { $phone }.
-rebook-sms-link = To book again: { $link }
-contact-sms-phone-link = Questions: { $phone } or { $link }
-contact-sms-phone = Questions? Call { $phone }.
-contact-sms-link = Questions: { $link }
+cancel-sms-phone-link = Odwołanie lub zmiana: { $phone } lub { $link }
+cancel-sms-phone = Odwołanie lub zmiana: tel. { $phone }.
+cancel-sms-link = Odwołanie lub zmiana: { $link }
+rebook-sms-phone-link = Nowy termin: { $phone } lub { $link }
+rebook-sms-phone = Nowy termin: tel. { $phone }.
+rebook-sms-link = Nowy termin: { $link }
+contact-sms-phone-link = Pytania: { $phone } lub { $link }
+contact-sms-phone = Pytania: tel. { $phone }.
+contact-sms-link = Pytania: { $link }
 
 ## Booking confirmation
 
 booking-confirmation-sms =
-    { $practice }: Hi { $name }. Your appointment is booked for { $when }.
+    { $practice }: Dzień dobry, { $name }. Wizyta jest umówiona.
+    Termin: { $when }
     { $where }
     { $cancel }
 booking-confirmation-sms-easy-read =
-    { $name }, you have an appointment with { $practice }.
-    When: { $when }
+    Dzień dobry, { $name }. Masz umówioną wizytę.
+    Przychodnia: { $practice }
+    Termin: { $when }
     { $where }
     { $cancel }
-booking-confirmation-email-subject = Your appointment is booked
-booking-confirmation-email-subject-easy-read = You have an appointment
+booking-confirmation-email-subject = Wizyta jest umówiona
+booking-confirmation-email-subject-easy-read = Masz umówioną wizytę
 booking-confirmation-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    Your appointment with { $practice } is booked.
+    Wizyta w przychodni { $practice } jest umówiona.
 
-    When: { $when }
+    Termin: { $when }
     { $where }
 
     { $bring }
 
     { $cancel }
 
-    Thank you,
+    Dziękujemy,
     { $practice }
 booking-confirmation-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    You have an appointment with { $practice }.
+    Masz umówioną wizytę.
 
-    When: { $when }
+    Przychodnia: { $practice }
+
+    Termin: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    Nie możesz przyjść? Daj nam znać.
     { $cancel }
 
 ## Reminder
 
 reminder-sms =
-    { $practice }: Hi { $name }. Your appointment is on { $when }.
+    { $practice }: Dzień dobry, { $name }. Przypominamy o wizycie.
+    Termin: { $when }
     { $where }
     { $cancel }
 reminder-sms-easy-read =
-    Hi { $name }. Please remember your appointment with { $practice }.
-    When: { $when }
+    Dzień dobry, { $name }. Pamiętaj o wizycie.
+    Przychodnia: { $practice }
+    Termin: { $when }
     { $where }
     { $cancel }
-reminder-email-subject = Reminder: your appointment on { $when }
-reminder-email-subject-easy-read = Please remember your appointment
+reminder-email-subject = Przypomnienie o wizycie: { $when }
+reminder-email-subject-easy-read = Pamiętaj o wizycie
 reminder-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    This is a reminder of your appointment with { $practice }.
+    Przypominamy o wizycie w przychodni { $practice }.
 
-    When: { $when }
+    Termin: { $when }
     { $where }
 
     { $bring }
 
     { $cancel }
 
-    Thank you,
+    Dziękujemy,
     { $practice }
 reminder-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    Please remember your appointment with { $practice }.
+    Pamiętaj o wizycie.
 
-    When: { $when }
+    Przychodnia: { $practice }
+
+    Termin: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    Nie możesz przyjść? Daj nam znać.
     { $cancel }
 
-## Reschedule: the appointment has a new time
+## Reschedule
 
 reschedule-sms =
-    { $practice }: { $name }, your appointment has moved. The new time is { $when }.
+    { $practice }: Dzień dobry, { $name }. Termin wizyty się zmienił.
+    Nowy termin: { $when }
     { $where }
     { $cancel }
 reschedule-sms-easy-read =
-    { $name }, your appointment with { $practice } has a new time.
-    New time: { $when }
+    Dzień dobry, { $name }. Twoja wizyta ma nowy termin.
+    Przychodnia: { $practice }
+    Nowy termin: { $when }
     { $where }
     { $cancel }
-reschedule-email-subject = Your appointment has moved
-reschedule-email-subject-easy-read = Your appointment has a new time
+reschedule-email-subject = Termin wizyty się zmienił
+reschedule-email-subject-easy-read = Nowy termin wizyty
 reschedule-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    Your appointment with { $practice } has moved to a new time.
+    Wizyta w przychodni { $practice } ma nowy termin.
 
-    New time: { $when }
+    Nowy termin: { $when }
     { $where }
 
     { $bring }
 
-    If the new time is not good for you, please tell us.
+    Jeśli nowy termin Ci nie pasuje, daj nam znać.
     { $cancel }
 
-    Thank you,
+    Dziękujemy,
     { $practice }
 reschedule-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    Your appointment with { $practice } has a new time.
+    Twoja wizyta ma nowy termin.
 
-    New time: { $when }
+    Przychodnia: { $practice }
+
+    Nowy termin: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    Nie możesz przyjść? Daj nam znać.
     { $cancel }
 
 ## Cancelled by the practice
 
 cancellation-by-practice-sms =
-    { $practice }: { $name }, we are sorry. We had to cancel your appointment on { $when }.
+    { $practice }: Dzień dobry, { $name }. Przepraszamy, musieliśmy odwołać wizytę.
+    Termin: { $when }
     { $rebook }
 cancellation-by-practice-sms-easy-read =
-    Hello { $name }. We are sorry. { $practice } had to cancel your appointment on { $when }.
+    Dzień dobry, { $name }. Przepraszamy. Musieliśmy odwołać Twoją wizytę.
+    Przychodnia: { $practice }
+    Termin: { $when }
     { $rebook }
-cancellation-by-practice-email-subject = We had to cancel your appointment
-cancellation-by-practice-email-subject-easy-read = Your appointment is cancelled
+cancellation-by-practice-email-subject = Musieliśmy odwołać wizytę
+cancellation-by-practice-email-subject-easy-read = Wizyta jest odwołana
 cancellation-by-practice-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    We are sorry. We had to cancel your appointment on { $when }.
+    Przepraszamy. Musieliśmy odwołać wizytę.
+
+    Termin: { $when }
 
     { $rebook }
 
-    We are sorry for any trouble this causes.
+    Przepraszamy za kłopot.
 
     { $practice }
 cancellation-by-practice-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    We are sorry.
+    Przepraszamy.
 
-    We had to cancel your appointment on { $when }.
+    Musieliśmy odwołać Twoją wizytę.
 
-    Please book a new time.
+    Termin: { $when }
+
+    Umów nowy termin.
     { $rebook }
 
     { $practice }
@@ -197,33 +213,38 @@ cancellation-by-practice-email-body-easy-read =
 ## Cancelled by the patient
 
 cancellation-by-patient-sms =
-    { $practice }: { $name }, your appointment on { $when } is cancelled, as you asked.
+    { $practice }: Dzień dobry, { $name }. Wizyta została odwołana zgodnie z prośbą.
+    Termin: { $when }
     { $rebook }
 cancellation-by-patient-sms-easy-read =
-    Hello { $name }. You asked { $practice } to cancel your appointment on { $when }. It is cancelled.
+    Dzień dobry, { $name }. Odwołaliśmy Twoją wizytę, tak jak chcesz.
+    Przychodnia: { $practice }
+    Termin: { $when }
     { $rebook }
-cancellation-by-patient-email-subject = Your appointment is cancelled
-cancellation-by-patient-email-subject-easy-read = Your appointment is cancelled
+cancellation-by-patient-email-subject = Wizyta jest odwołana
+cancellation-by-patient-email-subject-easy-read = Wizyta jest odwołana
 cancellation-by-patient-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    You asked us to cancel your appointment on { $when }. It is now cancelled.
+    Wizyta została odwołana zgodnie z prośbą.
+
+    Termin: { $when }
 
     { $rebook }
 
-    Thank you for telling us. We can now give the time to someone else.
+    Dziękujemy za informację. Teraz możemy dać ten termin komuś innemu.
 
     { $practice }
 cancellation-by-patient-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    You asked us to cancel your appointment.
+    Prosisz o odwołanie wizyty.
 
-    It was on { $when }.
+    Termin: { $when }
 
-    It is now cancelled.
+    Wizyta jest odwołana.
 
-    Thank you for telling us.
+    Dziękujemy za informację.
 
     { $rebook }
 
@@ -232,124 +253,140 @@ cancellation-by-patient-email-body-easy-read =
 ## Waiting-list offer
 
 waiting-list-offer-sms =
-    { $practice }: { $name }, an earlier appointment is free: { $when }.
-    To take it: { $accept }
-    To say no: { $decline }
-    Please reply by { $deadline }.
+    { $practice }: Dzień dobry, { $name }. Jest wolny wcześniejszy termin.
+    Termin: { $when }
+    Aby przyjąć: { $accept }
+    Aby odmówić: { $decline }
+    Odpowiedz do: { $deadline }
 waiting-list-offer-sms-easy-read =
-    Hello { $name }. { $practice } has an earlier time for you: { $when }.
-    Yes: { $accept }
-    No: { $decline }
-    Reply by { $deadline }.
-waiting-list-offer-email-subject = An earlier appointment is free
-waiting-list-offer-email-subject-easy-read = Would you like an earlier appointment?
+    Dzień dobry, { $name }. Mamy dla Ciebie wcześniejszy termin.
+    Przychodnia: { $practice }
+    Termin: { $when }
+    Tak: { $accept }
+    Nie: { $decline }
+    Odpowiedz do: { $deadline }
+waiting-list-offer-email-subject = Jest wolny wcześniejszy termin
+waiting-list-offer-email-subject-easy-read = Chcesz wcześniejszą wizytę?
 waiting-list-offer-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    You are on our waiting list. An earlier appointment is now free.
+    Jesteś na naszej liście oczekujących. Zwolnił się wcześniejszy termin.
 
-    When: { $when }
+    Termin: { $when }
     { $where }
 
-    To take it, go to { $accept }
+    Aby przyjąć termin, wejdź na { $accept }
 
-    If you do not want it, go to { $decline }
-    You will stay on the waiting list.
+    Jeśli go nie chcesz, wejdź na { $decline }
+    Zostaniesz na liście oczekujących.
 
-    Please reply by { $deadline }. After that, we may give it to someone else.
+    Odpowiedz do: { $deadline }
+    Potem możemy dać ten termin komuś innemu.
 
     { $practice }
 waiting-list-offer-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    We have an earlier appointment for you.
+    Mamy dla Ciebie wcześniejszy termin.
 
-    When: { $when }
+    Termin: { $when }
 
     { $where }
 
-    Do you want it?
+    Chcesz ten termin?
 
-    Yes: go to { $accept }
+    Tak: wejdź na { $accept }
 
-    No: go to { $decline }
+    Nie: wejdź na { $decline }
 
-    Please tell us by { $deadline }.
+    Odpowiedz do: { $deadline }
 
     { $practice }
 
-## Running late
+## Running late. After "około" the noun is genitive: "około 1 minuty", "około 20 minut".
 
 running-late-sms =
-    { $practice }: { $name }, sorry, we are running late. Your appointment on { $when } may start about { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late. You will keep your place.
+    { $practice }: Dzień dobry, { $name }. Przepraszamy, mamy opóźnienie. Wizyta może zacząć się około { $minutes ->
+        [one] 1 minuty
+       *[other] { $minutes } minut
+    } później.
+    Termin: { $when }
+    Nie tracisz swojego miejsca.
 running-late-sms-easy-read =
-    Hello { $name }. Sorry, { $practice } is running late. Your appointment may start { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late. It was for { $when }. You will keep your place.
-running-late-email-subject = We are running late
-running-late-email-subject-easy-read = We are running late
+    Dzień dobry, { $name }. Przepraszamy, mamy opóźnienie. Wizyta może zacząć się około { $minutes ->
+        [one] 1 minuty
+       *[other] { $minutes } minut
+    } później.
+    Przychodnia: { $practice }
+    Termin: { $when }
+    Nie tracisz swojego miejsca.
+running-late-email-subject = Mamy opóźnienie
+running-late-email-subject-easy-read = Mamy opóźnienie
 running-late-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    Sorry, we are running late today.
+    Przepraszamy, mamy dziś opóźnienie.
 
-    Your appointment on { $when } may start about { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late.
+    Termin: { $when }
 
-    You will keep your place. You do not need to do anything.
+    Wizyta może zacząć się około { $minutes ->
+        [one] 1 minuty
+       *[other] { $minutes } minut
+    } później.
+
+    Nie tracisz swojego miejsca. Nie musisz nic robić.
 
     { $practice }
 running-late-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    Sorry. We are running late.
+    Przepraszamy. Mamy opóźnienie.
 
-    Your appointment was for { $when }.
+    Termin: { $when }
 
-    It may start { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late.
+    Wizyta może zacząć się około { $minutes ->
+        [one] 1 minuty
+       *[other] { $minutes } minut
+    } później.
 
-    You will keep your place.
+    Nie tracisz swojego miejsca.
 
     { $practice }
 
 ## Missed appointment
 
 missed-appointment-sms =
-    { $practice }: { $name }, we missed you at your appointment on { $when }. We hope you are well.
+    { $practice }: Dzień dobry, { $name }. Nie było Cię na wizycie. Mamy nadzieję, że wszystko w porządku.
+    Termin: { $when }
     { $rebook }
 missed-appointment-sms-easy-read =
-    Hello { $name }. You missed your appointment with { $practice } on { $when }.
+    Dzień dobry, { $name }. Nie było Cię na wizycie.
+    Przychodnia: { $practice }
+    Termin: { $when }
     { $rebook }
-missed-appointment-email-subject = We missed you
-missed-appointment-email-subject-easy-read = You missed your appointment
+missed-appointment-email-subject = Nie było Cię na wizycie
+missed-appointment-email-subject-easy-read = Nie było Cię na wizycie
 missed-appointment-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    We missed you at your appointment on { $when }. We hope you are well.
+    Nie było Cię na wizycie. Mamy nadzieję, że wszystko w porządku.
 
-    If you still need to see us, please book again.
+    Termin: { $when }
+
+    Jeśli nadal potrzebujesz wizyty, umów się ponownie.
     { $rebook }
 
-    If you cannot come next time, please tell us. Then we can give the time to someone else.
+    Jeśli nie możesz przyjść następnym razem, daj nam znać. Wtedy damy ten termin komuś innemu.
 
     { $practice }
 missed-appointment-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    You missed your appointment.
+    Nie było Cię na wizycie.
 
-    It was on { $when }.
+    Termin: { $when }
 
-    Do you still need to see us? Please book again.
+    Nadal potrzebujesz wizyty? Umów się ponownie.
     { $rebook }
 
     { $practice }
@@ -357,70 +394,78 @@ missed-appointment-email-body-easy-read =
 ## After the visit
 
 post-visit-sms =
-    { $practice }: Hi { $name }. Thank you for your appointment on { $when }.
+    { $practice }: Dzień dobry, { $name }. Dziękujemy za wizytę.
+    Termin: { $when }
     { $aftercare }
     { $contact }
 post-visit-sms-easy-read =
-    Hello { $name }. Thank you for seeing { $practice } on { $when }.
+    Dzień dobry, { $name }. Dziękujemy za wizytę.
+    Przychodnia: { $practice }
+    Termin: { $when }
     { $aftercare }
     { $contact }
-post-visit-email-subject = After your appointment
-post-visit-email-subject-easy-read = After your appointment
+post-visit-email-subject = Po wizycie
+post-visit-email-subject-easy-read = Po wizycie
 post-visit-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    Thank you for your appointment on { $when }.
+    Dziękujemy za wizytę.
+
+    Termin: { $when }
 
     { $aftercare }
 
     { $contact }
 
-    If you feel worse and it is urgent, call NHS 111. In an emergency, call 999.
+    Jeśli czujesz się gorzej i to pilne, zadzwoń pod NHS 111. W nagłym wypadku zadzwoń pod 999.
 
     { $practice }
 post-visit-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    Thank you for seeing us on { $when }.
+    Dziękujemy za wizytę.
+
+    Termin: { $when }
 
     { $aftercare }
 
     { $contact }
 
-    Feel worse and need help fast? Call 111.
+    Czujesz się gorzej i potrzebujesz szybkiej pomocy? Zadzwoń pod 111.
 
-    Very ill? Call 999.
+    Czujesz się bardzo źle? Zadzwoń pod 999.
 
     { $practice }
 
-## A doctor has asked us to see the patient (a referral)
+## A doctor has asked us to see the patient
 
 referral-received-sms =
-    { $practice }: { $name }, your doctor has asked us to see you. We will contact you soon to book a time.
+    { $practice }: Dzień dobry, { $name }. Twój lekarz prosi, abyśmy Cię przyjęli. Wkrótce skontaktujemy się, aby umówić termin.
     { $contact }
 referral-received-sms-easy-read =
-    Hello { $name }. Your doctor wants { $practice } to see you. We will contact you to book a time.
+    Dzień dobry, { $name }. Twój lekarz chce, abyśmy Cię przyjęli. Skontaktujemy się, aby umówić termin.
+    Przychodnia: { $practice }
     { $contact }
-referral-received-email-subject = Your doctor has asked us to see you
-referral-received-email-subject-easy-read = Your doctor has asked us to see you
+referral-received-email-subject = Twój lekarz prosi, abyśmy Cię przyjęli
+referral-received-email-subject-easy-read = Twój lekarz prosi, abyśmy Cię przyjęli
 referral-received-email-body =
-    Hello { $name },
+    Dzień dobry, { $name },
 
-    Your doctor has asked us to see you. We have their letter.
+    Twój lekarz prosi, abyśmy Cię przyjęli. Mamy list od lekarza.
 
-    We will contact you soon to book a time. You do not need to do anything now.
+    Wkrótce skontaktujemy się, aby umówić termin. Teraz nie musisz nic robić.
 
     { $contact }
 
     { $practice }
 referral-received-email-body-easy-read =
-    Hello { $name }.
+    Dzień dobry, { $name }.
 
-    Your doctor wants us to see you.
+    Twój lekarz chce, abyśmy Cię przyjęli.
 
-    We will contact you soon.
+    Wkrótce się z Tobą skontaktujemy.
 
-    Then we will find a time.
+    Wtedy umówimy termin.
 
     { $contact }
 
