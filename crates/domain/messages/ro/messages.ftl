@@ -1,195 +1,211 @@
-# Draft: needs review by a native speaker
-## Carefront patient messages: English (UK).
-## Message ids: {kind}-sms, {kind}-email-subject, {kind}-email-body, {kind}-letter-heading,
-## {kind}-letter-body, each also with -easy-read. Large print uses the standard wording in a larger layout.
-## Keep to short sentences and short words: tests hold every message to reading grade 6 and no jargon.
+# Română (Romanian). DRAFT: this translation needs review by a native speaker before live use.
+# Drafted from the English by the developers. Polite "dvs." form; the practice name and dates follow a
+# label ("Când:", "Clinica:") so they need no declension. Letters use comma-below ș and ț.
 
-## Shared phrases. The code picks one and passes it in as { $where }, { $bring }, { $cancel },
-## { $rebook } or { $contact }.
+## Shared phrases.
 
-where-surgery = Where: { $address }
-where-home = Where: we will visit you at home.
-where-phone = We will phone you. Please keep your phone with you.
-where-video = This is a video call. Join it here: { $link }
+where-surgery = Unde: { $address }
+where-home = Unde: vă vizităm acasă.
+where-phone = Vă sunăm noi. Vă rugăm să aveți telefonul la îndemână.
+where-video = Este o consultație video. Intrați aici: { $link }
 
-bring = Please bring { $items }.
+bring = Vă rugăm să aduceți: { $items }.
 
-cancel-phone-link = To cancel or change, call { $phone } or go to { $link }
-cancel-phone = To cancel or change, call { $phone }.
-cancel-link = To cancel or change, go to { $link }
+cancel-phone-link = Pentru a anula sau a schimba programarea, sunați la { $phone } sau intrați pe { $link }
+cancel-phone = Pentru a anula sau a schimba programarea, sunați la { $phone }.
+cancel-link = Pentru a anula sau a schimba programarea, intrați pe { $link }
 
-rebook-phone-link = To book a new time, call { $phone } or go to { $link }
-rebook-phone = To book a new time, call { $phone }.
-rebook-link = To book a new time, go to { $link }
+rebook-phone-link = Pentru o nouă programare, sunați la { $phone } sau intrați pe { $link }
+rebook-phone = Pentru o nouă programare, sunați la { $phone }.
+rebook-link = Pentru o nouă programare, intrați pe { $link }
 
-contact-phone-link = If you have a question, call { $phone } or go to { $link }
-contact-phone = If you have a question, call { $phone }.
-contact-link = If you have a question, go to { $link }
+contact-phone-link = Dacă aveți întrebări, sunați la { $phone } sau intrați pe { $link }
+contact-phone = Dacă aveți întrebări, sunați la { $phone }.
+contact-link = Dacă aveți întrebări, intrați pe { $link }
 
-## Shorter forms of the same phrases for text messages.
+## Shorter forms for text messages.
 
-cancel-sms-phone-link = To cancel or change: { $phone } or { $link }
-cancel-sms-phone = To cancel or change, call { $phone }.
-cancel-sms-link = To cancel or change: { $link }
-rebook-sms-phone-link = To book again: { $phone } or { $link }
-rebook-sms-phone = To book again, call { $phone }.
-rebook-sms-link = To book again: { $link }
-contact-sms-phone-link = Questions: { $phone } or { $link }
-contact-sms-phone = Questions? Call { $phone }.
-contact-sms-link = Questions: { $link }
+cancel-sms-phone-link = Anulare sau schimbare: { $phone } sau { $link }
+cancel-sms-phone = Anulare sau schimbare: tel. { $phone }.
+cancel-sms-link = Anulare sau schimbare: { $link }
+rebook-sms-phone-link = Programare nouă: { $phone } sau { $link }
+rebook-sms-phone = Programare nouă: tel. { $phone }.
+rebook-sms-link = Programare nouă: { $link }
+contact-sms-phone-link = Întrebări: { $phone } sau { $link }
+contact-sms-phone = Întrebări: tel. { $phone }.
+contact-sms-link = Întrebări: { $link }
 
 ## Booking confirmation
 
 booking-confirmation-sms =
-    { $practice }: Hi { $name }. Your appointment is booked for { $when }.
+    { $practice }: Bună ziua, { $name }. Programarea dvs. este confirmată.
+    Când: { $when }
     { $where }
     { $cancel }
 booking-confirmation-sms-easy-read =
-    { $name }, you have an appointment with { $practice }.
-    When: { $when }
+    Bună ziua, { $name }. Aveți o programare.
+    Clinica: { $practice }
+    Când: { $when }
     { $where }
     { $cancel }
-booking-confirmation-email-subject = Your appointment is booked
-booking-confirmation-email-subject-easy-read = You have an appointment
+booking-confirmation-email-subject = Programarea dvs. este confirmată
+booking-confirmation-email-subject-easy-read = Aveți o programare
 booking-confirmation-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    Your appointment with { $practice } is booked.
+    Programarea dvs. la { $practice } este confirmată.
 
-    When: { $when }
+    Când: { $when }
     { $where }
 
     { $bring }
 
     { $cancel }
 
-    Thank you,
+    Vă mulțumim,
     { $practice }
 booking-confirmation-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    You have an appointment with { $practice }.
+    Aveți o programare.
 
-    When: { $when }
+    Clinica: { $practice }
+
+    Când: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    Nu puteți veni? Vă rugăm să ne spuneți.
     { $cancel }
 
 ## Reminder
 
 reminder-sms =
-    { $practice }: Hi { $name }. Your appointment is on { $when }.
+    { $practice }: Bună ziua, { $name }. Vă reamintim de programarea dvs.
+    Când: { $when }
     { $where }
     { $cancel }
 reminder-sms-easy-read =
-    Hi { $name }. Please remember your appointment with { $practice }.
-    When: { $when }
+    Bună ziua, { $name }. Nu uitați de programare.
+    Clinica: { $practice }
+    Când: { $when }
     { $where }
     { $cancel }
-reminder-email-subject = Reminder: your appointment on { $when }
-reminder-email-subject-easy-read = Please remember your appointment
+reminder-email-subject = Reamintire: programarea dvs., { $when }
+reminder-email-subject-easy-read = Nu uitați de programare
 reminder-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    This is a reminder of your appointment with { $practice }.
+    Vă reamintim de programarea dvs. la { $practice }.
 
-    When: { $when }
+    Când: { $when }
     { $where }
 
     { $bring }
 
     { $cancel }
 
-    Thank you,
+    Vă mulțumim,
     { $practice }
 reminder-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    Please remember your appointment with { $practice }.
+    Nu uitați de programare.
 
-    When: { $when }
+    Clinica: { $practice }
+
+    Când: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    Nu puteți veni? Vă rugăm să ne spuneți.
     { $cancel }
 
-## Reschedule: the appointment has a new time
+## Reschedule
 
 reschedule-sms =
-    { $practice }: { $name }, your appointment has moved. The new time is { $when }.
+    { $practice }: Bună ziua, { $name }. Programarea dvs. s-a mutat.
+    Noua dată: { $when }
     { $where }
     { $cancel }
 reschedule-sms-easy-read =
-    { $name }, your appointment with { $practice } has a new time.
-    New time: { $when }
+    Bună ziua, { $name }. Programarea dvs. are o nouă dată.
+    Clinica: { $practice }
+    Noua dată: { $when }
     { $where }
     { $cancel }
-reschedule-email-subject = Your appointment has moved
-reschedule-email-subject-easy-read = Your appointment has a new time
+reschedule-email-subject = Programarea dvs. s-a mutat
+reschedule-email-subject-easy-read = Programarea dvs. are o nouă dată
 reschedule-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    Your appointment with { $practice } has moved to a new time.
+    Programarea dvs. la { $practice } s-a mutat la o nouă dată.
 
-    New time: { $when }
+    Noua dată: { $when }
     { $where }
 
     { $bring }
 
-    If the new time is not good for you, please tell us.
+    Dacă noua dată nu vă convine, vă rugăm să ne spuneți.
     { $cancel }
 
-    Thank you,
+    Vă mulțumim,
     { $practice }
 reschedule-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    Your appointment with { $practice } has a new time.
+    Programarea dvs. are o nouă dată.
 
-    New time: { $when }
+    Clinica: { $practice }
+
+    Noua dată: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    Nu puteți veni? Vă rugăm să ne spuneți.
     { $cancel }
 
 ## Cancelled by the practice
 
 cancellation-by-practice-sms =
-    { $practice }: { $name }, we are sorry. We had to cancel your appointment on { $when }.
+    { $practice }: Bună ziua, { $name }. Ne pare rău, a trebuit să anulăm programarea dvs.
+    Programarea: { $when }
     { $rebook }
 cancellation-by-practice-sms-easy-read =
-    Hello { $name }. We are sorry. { $practice } had to cancel your appointment on { $when }.
+    Bună ziua, { $name }. Ne pare rău. Am anulat programarea dvs.
+    Clinica: { $practice }
+    Programarea: { $when }
     { $rebook }
-cancellation-by-practice-email-subject = We had to cancel your appointment
-cancellation-by-practice-email-subject-easy-read = Your appointment is cancelled
+cancellation-by-practice-email-subject = A trebuit să anulăm programarea dvs.
+cancellation-by-practice-email-subject-easy-read = Programarea dvs. este anulată
 cancellation-by-practice-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    We are sorry. We had to cancel your appointment on { $when }.
+    Ne pare rău. A trebuit să anulăm programarea dvs.
+
+    Programarea: { $when }
 
     { $rebook }
 
-    We are sorry for any trouble this causes.
+    Ne cerem scuze pentru neplăcere.
 
     { $practice }
 cancellation-by-practice-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    We are sorry.
+    Ne pare rău.
 
-    We had to cancel your appointment on { $when }.
+    A trebuit să anulăm programarea dvs.
 
-    Please book a new time.
+    Programarea: { $when }
+
+    Vă rugăm să faceți o nouă programare.
     { $rebook }
 
     { $practice }
@@ -197,33 +213,38 @@ cancellation-by-practice-email-body-easy-read =
 ## Cancelled by the patient
 
 cancellation-by-patient-sms =
-    { $practice }: { $name }, your appointment on { $when } is cancelled, as you asked.
+    { $practice }: Bună ziua, { $name }. Programarea dvs. a fost anulată, cum ați cerut.
+    Programarea: { $when }
     { $rebook }
 cancellation-by-patient-sms-easy-read =
-    Hello { $name }. You asked { $practice } to cancel your appointment on { $when }. It is cancelled.
+    Bună ziua, { $name }. Ați cerut să anulăm programarea. Este anulată.
+    Clinica: { $practice }
+    Programarea: { $when }
     { $rebook }
-cancellation-by-patient-email-subject = Your appointment is cancelled
-cancellation-by-patient-email-subject-easy-read = Your appointment is cancelled
+cancellation-by-patient-email-subject = Programarea dvs. este anulată
+cancellation-by-patient-email-subject-easy-read = Programarea dvs. este anulată
 cancellation-by-patient-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    You asked us to cancel your appointment on { $when }. It is now cancelled.
+    Ați cerut să anulăm programarea dvs. Acum este anulată.
+
+    Programarea: { $when }
 
     { $rebook }
 
-    Thank you for telling us. We can now give the time to someone else.
+    Vă mulțumim că ne-ați anunțat. Acum putem da ora altcuiva.
 
     { $practice }
 cancellation-by-patient-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    You asked us to cancel your appointment.
+    Ați cerut să anulăm programarea.
 
-    It was on { $when }.
+    Programarea: { $when }
 
-    It is now cancelled.
+    Acum este anulată.
 
-    Thank you for telling us.
+    Vă mulțumim că ne-ați spus.
 
     { $rebook }
 
@@ -232,124 +253,144 @@ cancellation-by-patient-email-body-easy-read =
 ## Waiting-list offer
 
 waiting-list-offer-sms =
-    { $practice }: { $name }, an earlier appointment is free: { $when }.
-    To take it: { $accept }
-    To say no: { $decline }
-    Please reply by { $deadline }.
+    { $practice }: Bună ziua, { $name }. Avem liberă o programare mai devreme.
+    Când: { $when }
+    Accept: { $accept }
+    Refuz: { $decline }
+    Răspundeți până la: { $deadline }
 waiting-list-offer-sms-easy-read =
-    Hello { $name }. { $practice } has an earlier time for you: { $when }.
-    Yes: { $accept }
-    No: { $decline }
-    Reply by { $deadline }.
-waiting-list-offer-email-subject = An earlier appointment is free
-waiting-list-offer-email-subject-easy-read = Would you like an earlier appointment?
+    Bună ziua, { $name }. Avem o oră mai devreme pentru dvs.
+    Clinica: { $practice }
+    Când: { $when }
+    Da: { $accept }
+    Nu: { $decline }
+    Răspundeți până la: { $deadline }
+waiting-list-offer-email-subject = O programare mai devreme este liberă
+waiting-list-offer-email-subject-easy-read = Doriți o programare mai devreme?
 waiting-list-offer-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    You are on our waiting list. An earlier appointment is now free.
+    Sunteți pe lista noastră de așteptare. Acum este liberă o programare mai devreme.
 
-    When: { $when }
+    Când: { $when }
     { $where }
 
-    To take it, go to { $accept }
+    Pentru a o accepta, intrați pe { $accept }
 
-    If you do not want it, go to { $decline }
-    You will stay on the waiting list.
+    Dacă nu o doriți, intrați pe { $decline }
+    Rămâneți pe lista de așteptare.
 
-    Please reply by { $deadline }. After that, we may give it to someone else.
+    Răspundeți până la: { $deadline }
+    După aceea, o putem da altcuiva.
 
     { $practice }
 waiting-list-offer-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    We have an earlier appointment for you.
+    Avem o programare mai devreme pentru dvs.
 
-    When: { $when }
+    Când: { $when }
 
     { $where }
 
-    Do you want it?
+    O doriți?
 
-    Yes: go to { $accept }
+    Da: intrați pe { $accept }
 
-    No: go to { $decline }
+    Nu: intrați pe { $decline }
 
-    Please tell us by { $deadline }.
+    Răspundeți până la: { $deadline }
 
     { $practice }
 
-## Running late
+## Running late. Romanian plurals: "1 minut", "5 minute", "20 de minute".
 
 running-late-sms =
-    { $practice }: { $name }, sorry, we are running late. Your appointment on { $when } may start about { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late. You will keep your place.
+    { $practice }: Bună ziua, { $name }. Ne pare rău, avem întârziere. Programarea dvs. poate începe cu aproximativ { $minutes ->
+        [one] 1 minut
+        [few] { $minutes } minute
+       *[other] { $minutes } de minute
+    } mai târziu.
+    Programarea: { $when }
+    Vă păstrați locul.
 running-late-sms-easy-read =
-    Hello { $name }. Sorry, { $practice } is running late. Your appointment may start { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late. It was for { $when }. You will keep your place.
-running-late-email-subject = We are running late
-running-late-email-subject-easy-read = We are running late
+    Bună ziua, { $name }. Ne pare rău, avem întârziere. Programarea poate începe cu { $minutes ->
+        [one] 1 minut
+        [few] { $minutes } minute
+       *[other] { $minutes } de minute
+    } mai târziu.
+    Clinica: { $practice }
+    Programarea: { $when }
+    Vă păstrați locul.
+running-late-email-subject = Avem întârziere
+running-late-email-subject-easy-read = Avem întârziere
 running-late-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    Sorry, we are running late today.
+    Ne pare rău, azi avem întârziere.
 
-    Your appointment on { $when } may start about { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late.
+    Programarea: { $when }
 
-    You will keep your place. You do not need to do anything.
+    Poate începe cu aproximativ { $minutes ->
+        [one] 1 minut
+        [few] { $minutes } minute
+       *[other] { $minutes } de minute
+    } mai târziu.
+
+    Vă păstrați locul. Nu trebuie să faceți nimic.
 
     { $practice }
 running-late-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    Sorry. We are running late.
+    Ne pare rău. Avem întârziere.
 
-    Your appointment was for { $when }.
+    Programarea: { $when }
 
-    It may start { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late.
+    Poate începe cu { $minutes ->
+        [one] 1 minut
+        [few] { $minutes } minute
+       *[other] { $minutes } de minute
+    } mai târziu.
 
-    You will keep your place.
+    Vă păstrați locul.
 
     { $practice }
 
 ## Missed appointment
 
 missed-appointment-sms =
-    { $practice }: { $name }, we missed you at your appointment on { $when }. We hope you are well.
+    { $practice }: Bună ziua, { $name }. Nu ați venit la programare. Sperăm că sunteți bine.
+    Programarea: { $when }
     { $rebook }
 missed-appointment-sms-easy-read =
-    Hello { $name }. You missed your appointment with { $practice } on { $when }.
+    Bună ziua, { $name }. Ați pierdut programarea.
+    Clinica: { $practice }
+    Programarea: { $when }
     { $rebook }
-missed-appointment-email-subject = We missed you
-missed-appointment-email-subject-easy-read = You missed your appointment
+missed-appointment-email-subject = Nu ați venit la programare
+missed-appointment-email-subject-easy-read = Ați pierdut programarea
 missed-appointment-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    We missed you at your appointment on { $when }. We hope you are well.
+    Nu ați venit la programare. Sperăm că sunteți bine.
 
-    If you still need to see us, please book again.
+    Programarea: { $when }
+
+    Dacă aveți încă nevoie să ne vedeți, vă rugăm să faceți o nouă programare.
     { $rebook }
 
-    If you cannot come next time, please tell us. Then we can give the time to someone else.
+    Dacă nu puteți veni data viitoare, vă rugăm să ne spuneți. Atunci putem da ora altcuiva.
 
     { $practice }
 missed-appointment-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    You missed your appointment.
+    Ați pierdut programarea.
 
-    It was on { $when }.
+    Programarea: { $when }
 
-    Do you still need to see us? Please book again.
+    Aveți încă nevoie de noi? Faceți o nouă programare.
     { $rebook }
 
     { $practice }
@@ -357,70 +398,78 @@ missed-appointment-email-body-easy-read =
 ## After the visit
 
 post-visit-sms =
-    { $practice }: Hi { $name }. Thank you for your appointment on { $when }.
+    { $practice }: Bună ziua, { $name }. Vă mulțumim pentru vizită.
+    Programarea: { $when }
     { $aftercare }
     { $contact }
 post-visit-sms-easy-read =
-    Hello { $name }. Thank you for seeing { $practice } on { $when }.
+    Bună ziua, { $name }. Vă mulțumim că ați venit la noi.
+    Clinica: { $practice }
+    Programarea: { $when }
     { $aftercare }
     { $contact }
-post-visit-email-subject = After your appointment
-post-visit-email-subject-easy-read = After your appointment
+post-visit-email-subject = După programare
+post-visit-email-subject-easy-read = După programare
 post-visit-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    Thank you for your appointment on { $when }.
+    Vă mulțumim pentru vizită.
+
+    Programarea: { $when }
 
     { $aftercare }
 
     { $contact }
 
-    If you feel worse and it is urgent, call NHS 111. In an emergency, call 999.
+    Dacă vă simțiți mai rău și este urgent, sunați la NHS 111. În caz de urgență gravă, sunați la 999.
 
     { $practice }
 post-visit-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    Thank you for seeing us on { $when }.
+    Vă mulțumim că ați venit la noi.
+
+    Programarea: { $when }
 
     { $aftercare }
 
     { $contact }
 
-    Feel worse and need help fast? Call 111.
+    Vă simțiți mai rău și aveți nevoie de ajutor repede? Sunați la 111.
 
-    Very ill? Call 999.
+    Vă simțiți foarte rău? Sunați la 999.
 
     { $practice }
 
-## A doctor has asked us to see the patient (a referral)
+## A doctor has asked us to see the patient
 
 referral-received-sms =
-    { $practice }: { $name }, your doctor has asked us to see you. We will contact you soon to book a time.
+    { $practice }: Bună ziua, { $name }. Medicul dvs. ne-a cerut să vă vedem. Vă contactăm în curând pentru o programare.
     { $contact }
 referral-received-sms-easy-read =
-    Hello { $name }. Your doctor wants { $practice } to see you. We will contact you to book a time.
+    Bună ziua, { $name }. Medicul dvs. vrea să vă vedem. Vă contactăm pentru o programare.
+    Clinica: { $practice }
     { $contact }
-referral-received-email-subject = Your doctor has asked us to see you
-referral-received-email-subject-easy-read = Your doctor has asked us to see you
+referral-received-email-subject = Medicul dvs. ne-a cerut să vă vedem
+referral-received-email-subject-easy-read = Medicul dvs. ne-a cerut să vă vedem
 referral-received-email-body =
-    Hello { $name },
+    Bună ziua, { $name },
 
-    Your doctor has asked us to see you. We have their letter.
+    Medicul dvs. ne-a cerut să vă vedem. Avem scrisoarea medicului.
 
-    We will contact you soon to book a time. You do not need to do anything now.
+    Vă contactăm în curând pentru o programare. Acum nu trebuie să faceți nimic.
 
     { $contact }
 
     { $practice }
 referral-received-email-body-easy-read =
-    Hello { $name }.
+    Bună ziua, { $name }.
 
-    Your doctor wants us to see you.
+    Medicul dvs. vrea să vă vedem.
 
-    We will contact you soon.
+    Vă contactăm în curând.
 
-    Then we will find a time.
+    Apoi stabilim o oră.
 
     { $contact }
 
