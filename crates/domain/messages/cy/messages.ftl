@@ -1,6 +1,7 @@
 # Cymraeg (Welsh). DRAFT: this translation needs review by a native speaker before live use.
 # Drafted from the English by the developers. Keep sentences short and plain.
-# Dates come in as "dydd Mawrth 3 Mawrth am 09:10"; put them after a label ("Pryd:") so no mutation
+# Text messages avoid letters outside the GSM alphabet (â, ô, ŵ) where Welsh allows, so they stay in
+# the cheaper 7-bit encoding. Dates come in as "dydd Mawrth 3 Mawrth am 09:10"; put them after a label ("Pryd:") so no mutation
 # is needed.
 
 ## Shared phrases.
@@ -245,8 +246,8 @@ cancellation-by-patient-email-body-easy-read =
 waiting-list-offer-sms =
     { $practice }: Helo { $name }. Mae apwyntiad cynharach ar gael.
     Pryd: { $when }
-    I'w dderbyn: { $accept }
-    I ddweud na: { $decline }
+    Derbyn: { $accept }
+    Gwrthod: { $decline }
     Atebwch erbyn: { $deadline }
 waiting-list-offer-sms-easy-read =
     Helo { $name }. Mae gan { $practice } amser cynharach i chi.
@@ -414,10 +415,10 @@ post-visit-email-body-easy-read =
 ## A doctor has asked us to see the patient
 
 referral-received-sms =
-    { $practice }: Helo { $name }. Mae eich meddyg wedi gofyn i ni eich gweld. Byddwn yn cysylltu â chi cyn bo hir i drefnu amser.
+    { $practice }: Helo { $name }. Mae eich meddyg wedi gofyn i ni eich gweld. Byddwn yn cysylltu gyda chi cyn bo hir i drefnu amser.
     { $contact }
 referral-received-sms-easy-read =
-    Helo { $name }. Mae eich meddyg eisiau i { $practice } eich gweld. Byddwn yn cysylltu â chi i drefnu amser.
+    Helo { $name }. Mae eich meddyg eisiau i { $practice } eich gweld. Byddwn yn cysylltu gyda chi i drefnu amser.
     { $contact }
 referral-received-email-subject = Mae eich meddyg wedi gofyn i ni eich gweld
 referral-received-email-subject-easy-read = Mae eich meddyg wedi gofyn i ni eich gweld

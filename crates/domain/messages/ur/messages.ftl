@@ -1,195 +1,211 @@
-# Draft: needs review by a native speaker
-## Carefront patient messages: English (UK).
-## Message ids: {kind}-sms, {kind}-email-subject, {kind}-email-body, {kind}-letter-heading,
-## {kind}-letter-body, each also with -easy-read. Large print uses the standard wording in a larger layout.
-## Keep to short sentences and short words: tests hold every message to reading grade 6 and no jargon.
+# اردو (Urdu, right to left). DRAFT: this translation needs review by a native speaker before live use.
+# Drafted from the English by the developers. Polite "آپ"; the practice name and dates follow a label
+# ("وقت:", "کلینک:"). HTML output sets dir="rtl" and lang="ur".
 
-## Shared phrases. The code picks one and passes it in as { $where }, { $bring }, { $cancel },
-## { $rebook } or { $contact }.
+## Shared phrases.
 
-where-surgery = Where: { $address }
-where-home = Where: we will visit you at home.
-where-phone = We will phone you. Please keep your phone with you.
-where-video = This is a video call. Join it here: { $link }
+where-surgery = جگہ: { $address }
+where-home = جگہ: ہم آپ کے گھر آئیں گے۔
+where-phone = ہم آپ کو فون کریں گے۔ براہ کرم اپنا فون اپنے پاس رکھیں۔
+where-video = یہ ویڈیو کال ہے۔ یہاں شامل ہوں: { $link }
 
-bring = Please bring { $items }.
+bring = براہ کرم ساتھ لائیں: { $items }۔
 
-cancel-phone-link = To cancel or change, call { $phone } or go to { $link }
-cancel-phone = To cancel or change, call { $phone }.
-cancel-link = To cancel or change, go to { $link }
+cancel-phone-link = منسوخ کرنے یا بدلنے کے لیے { $phone } پر فون کریں یا { $link } پر جائیں
+cancel-phone = منسوخ کرنے یا بدلنے کے لیے { $phone } پر فون کریں۔
+cancel-link = منسوخ کرنے یا بدلنے کے لیے { $link } پر جائیں
 
-rebook-phone-link = To book a new time, call { $phone } or go to { $link }
-rebook-phone = To book a new time, call { $phone }.
-rebook-link = To book a new time, go to { $link }
+rebook-phone-link = نیا وقت لینے کے لیے { $phone } پر فون کریں یا { $link } پر جائیں
+rebook-phone = نیا وقت لینے کے لیے { $phone } پر فون کریں۔
+rebook-link = نیا وقت لینے کے لیے { $link } پر جائیں
 
-contact-phone-link = If you have a question, call { $phone } or go to { $link }
-contact-phone = If you have a question, call { $phone }.
-contact-link = If you have a question, go to { $link }
+contact-phone-link = اگر آپ کا کوئی سوال ہو تو { $phone } پر فون کریں یا { $link } پر جائیں
+contact-phone = اگر آپ کا کوئی سوال ہو تو { $phone } پر فون کریں۔
+contact-link = اگر آپ کا کوئی سوال ہو تو { $link } پر جائیں
 
-## Shorter forms of the same phrases for text messages.
+## Shorter forms for text messages.
 
-cancel-sms-phone-link = To cancel or change: { $phone } or { $link }
-cancel-sms-phone = To cancel or change, call { $phone }.
-cancel-sms-link = To cancel or change: { $link }
-rebook-sms-phone-link = To book again: { $phone } or { $link }
-rebook-sms-phone = To book again, call { $phone }.
-rebook-sms-link = To book again: { $link }
-contact-sms-phone-link = Questions: { $phone } or { $link }
-contact-sms-phone = Questions? Call { $phone }.
-contact-sms-link = Questions: { $link }
+cancel-sms-phone-link = منسوخ یا تبدیل کریں: { $phone } یا { $link }
+cancel-sms-phone = منسوخ یا تبدیل کریں: { $phone }
+cancel-sms-link = منسوخ یا تبدیل کریں: { $link }
+rebook-sms-phone-link = نیا وقت: { $phone } یا { $link }
+rebook-sms-phone = نیا وقت: { $phone }
+rebook-sms-link = نیا وقت: { $link }
+contact-sms-phone-link = سوالات: { $phone } یا { $link }
+contact-sms-phone = سوالات: { $phone }
+contact-sms-link = سوالات: { $link }
 
 ## Booking confirmation
 
 booking-confirmation-sms =
-    { $practice }: Hi { $name }. Your appointment is booked for { $when }.
+    { $practice }: ہیلو { $name }۔ آپ کی اپائنٹمنٹ طے ہو گئی ہے۔
+    وقت: { $when }
     { $where }
     { $cancel }
 booking-confirmation-sms-easy-read =
-    { $name }, you have an appointment with { $practice }.
-    When: { $when }
+    ہیلو { $name }۔ آپ کی ایک اپائنٹمنٹ ہے۔
+    کلینک: { $practice }
+    وقت: { $when }
     { $where }
     { $cancel }
-booking-confirmation-email-subject = Your appointment is booked
-booking-confirmation-email-subject-easy-read = You have an appointment
+booking-confirmation-email-subject = آپ کی اپائنٹمنٹ طے ہو گئی ہے
+booking-confirmation-email-subject-easy-read = آپ کی ایک اپائنٹمنٹ ہے
 booking-confirmation-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    Your appointment with { $practice } is booked.
+    { $practice } کے ساتھ آپ کی اپائنٹمنٹ طے ہو گئی ہے۔
 
-    When: { $when }
+    وقت: { $when }
     { $where }
 
     { $bring }
 
     { $cancel }
 
-    Thank you,
+    شکریہ،
     { $practice }
 booking-confirmation-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    You have an appointment with { $practice }.
+    آپ کی ایک اپائنٹمنٹ ہے۔
 
-    When: { $when }
+    کلینک: { $practice }
+
+    وقت: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    نہیں آ سکتے؟ براہ کرم ہمیں بتائیں۔
     { $cancel }
 
 ## Reminder
 
 reminder-sms =
-    { $practice }: Hi { $name }. Your appointment is on { $when }.
+    { $practice }: ہیلو { $name }۔ یہ آپ کی اپائنٹمنٹ کی یاد دہانی ہے۔
+    وقت: { $when }
     { $where }
     { $cancel }
 reminder-sms-easy-read =
-    Hi { $name }. Please remember your appointment with { $practice }.
-    When: { $when }
+    ہیلو { $name }۔ اپنی اپائنٹمنٹ یاد رکھیں۔
+    کلینک: { $practice }
+    وقت: { $when }
     { $where }
     { $cancel }
-reminder-email-subject = Reminder: your appointment on { $when }
-reminder-email-subject-easy-read = Please remember your appointment
+reminder-email-subject = یاد دہانی: آپ کی اپائنٹمنٹ، { $when }
+reminder-email-subject-easy-read = اپنی اپائنٹمنٹ یاد رکھیں
 reminder-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    This is a reminder of your appointment with { $practice }.
+    یہ { $practice } کے ساتھ آپ کی اپائنٹمنٹ کی یاد دہانی ہے۔
 
-    When: { $when }
+    وقت: { $when }
     { $where }
 
     { $bring }
 
     { $cancel }
 
-    Thank you,
+    شکریہ،
     { $practice }
 reminder-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    Please remember your appointment with { $practice }.
+    اپنی اپائنٹمنٹ یاد رکھیں۔
 
-    When: { $when }
+    کلینک: { $practice }
+
+    وقت: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    نہیں آ سکتے؟ براہ کرم ہمیں بتائیں۔
     { $cancel }
 
-## Reschedule: the appointment has a new time
+## Reschedule
 
 reschedule-sms =
-    { $practice }: { $name }, your appointment has moved. The new time is { $when }.
+    { $practice }: ہیلو { $name }۔ آپ کی اپائنٹمنٹ کا وقت بدل گیا ہے۔
+    نیا وقت: { $when }
     { $where }
     { $cancel }
 reschedule-sms-easy-read =
-    { $name }, your appointment with { $practice } has a new time.
-    New time: { $when }
+    ہیلو { $name }۔ آپ کی اپائنٹمنٹ کا نیا وقت ہے۔
+    کلینک: { $practice }
+    نیا وقت: { $when }
     { $where }
     { $cancel }
-reschedule-email-subject = Your appointment has moved
-reschedule-email-subject-easy-read = Your appointment has a new time
+reschedule-email-subject = آپ کی اپائنٹمنٹ کا وقت بدل گیا ہے
+reschedule-email-subject-easy-read = آپ کی اپائنٹمنٹ کا نیا وقت
 reschedule-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    Your appointment with { $practice } has moved to a new time.
+    { $practice } کے ساتھ آپ کی اپائنٹمنٹ کا وقت بدل گیا ہے۔
 
-    New time: { $when }
+    نیا وقت: { $when }
     { $where }
 
     { $bring }
 
-    If the new time is not good for you, please tell us.
+    اگر نیا وقت آپ کے لیے ٹھیک نہیں ہے تو براہ کرم ہمیں بتائیں۔
     { $cancel }
 
-    Thank you,
+    شکریہ،
     { $practice }
 reschedule-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    Your appointment with { $practice } has a new time.
+    آپ کی اپائنٹمنٹ کا نیا وقت ہے۔
 
-    New time: { $when }
+    کلینک: { $practice }
+
+    نیا وقت: { $when }
 
     { $where }
 
     { $bring }
 
-    Cannot come? Please tell us.
+    نہیں آ سکتے؟ براہ کرم ہمیں بتائیں۔
     { $cancel }
 
 ## Cancelled by the practice
 
 cancellation-by-practice-sms =
-    { $practice }: { $name }, we are sorry. We had to cancel your appointment on { $when }.
+    { $practice }: ہیلو { $name }۔ ہمیں افسوس ہے، ہمیں آپ کی اپائنٹمنٹ منسوخ کرنی پڑی۔
+    اپائنٹمنٹ: { $when }
     { $rebook }
 cancellation-by-practice-sms-easy-read =
-    Hello { $name }. We are sorry. { $practice } had to cancel your appointment on { $when }.
+    ہیلو { $name }۔ ہمیں افسوس ہے۔ ہم نے آپ کی اپائنٹمنٹ منسوخ کر دی ہے۔
+    کلینک: { $practice }
+    اپائنٹمنٹ: { $when }
     { $rebook }
-cancellation-by-practice-email-subject = We had to cancel your appointment
-cancellation-by-practice-email-subject-easy-read = Your appointment is cancelled
+cancellation-by-practice-email-subject = ہمیں آپ کی اپائنٹمنٹ منسوخ کرنی پڑی
+cancellation-by-practice-email-subject-easy-read = آپ کی اپائنٹمنٹ منسوخ ہو گئی ہے
 cancellation-by-practice-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    We are sorry. We had to cancel your appointment on { $when }.
+    ہمیں افسوس ہے۔ ہمیں آپ کی اپائنٹمنٹ منسوخ کرنی پڑی۔
+
+    اپائنٹمنٹ: { $when }
 
     { $rebook }
 
-    We are sorry for any trouble this causes.
+    کسی بھی پریشانی کے لیے ہم معذرت خواہ ہیں۔
 
     { $practice }
 cancellation-by-practice-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    We are sorry.
+    ہمیں افسوس ہے۔
 
-    We had to cancel your appointment on { $when }.
+    ہمیں آپ کی اپائنٹمنٹ منسوخ کرنی پڑی۔
 
-    Please book a new time.
+    اپائنٹمنٹ: { $when }
+
+    براہ کرم نیا وقت لیں۔
     { $rebook }
 
     { $practice }
@@ -197,33 +213,38 @@ cancellation-by-practice-email-body-easy-read =
 ## Cancelled by the patient
 
 cancellation-by-patient-sms =
-    { $practice }: { $name }, your appointment on { $when } is cancelled, as you asked.
+    { $practice }: ہیلو { $name }۔ آپ کے کہنے پر آپ کی اپائنٹمنٹ منسوخ کر دی گئی ہے۔
+    اپائنٹمنٹ: { $when }
     { $rebook }
 cancellation-by-patient-sms-easy-read =
-    Hello { $name }. You asked { $practice } to cancel your appointment on { $when }. It is cancelled.
+    ہیلو { $name }۔ آپ نے اپائنٹمنٹ منسوخ کرنے کو کہا۔ یہ منسوخ ہو گئی ہے۔
+    کلینک: { $practice }
+    اپائنٹمنٹ: { $when }
     { $rebook }
-cancellation-by-patient-email-subject = Your appointment is cancelled
-cancellation-by-patient-email-subject-easy-read = Your appointment is cancelled
+cancellation-by-patient-email-subject = آپ کی اپائنٹمنٹ منسوخ ہو گئی ہے
+cancellation-by-patient-email-subject-easy-read = آپ کی اپائنٹمنٹ منسوخ ہو گئی ہے
 cancellation-by-patient-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    You asked us to cancel your appointment on { $when }. It is now cancelled.
+    آپ نے ہم سے اپنی اپائنٹمنٹ منسوخ کرنے کو کہا۔ اب یہ منسوخ ہو گئی ہے۔
+
+    اپائنٹمنٹ: { $when }
 
     { $rebook }
 
-    Thank you for telling us. We can now give the time to someone else.
+    ہمیں بتانے کا شکریہ۔ اب ہم یہ وقت کسی اور کو دے سکتے ہیں۔
 
     { $practice }
 cancellation-by-patient-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    You asked us to cancel your appointment.
+    آپ نے اپائنٹمنٹ منسوخ کرنے کو کہا۔
 
-    It was on { $when }.
+    اپائنٹمنٹ: { $when }
 
-    It is now cancelled.
+    اب یہ منسوخ ہو گئی ہے۔
 
-    Thank you for telling us.
+    ہمیں بتانے کا شکریہ۔
 
     { $rebook }
 
@@ -232,124 +253,128 @@ cancellation-by-patient-email-body-easy-read =
 ## Waiting-list offer
 
 waiting-list-offer-sms =
-    { $practice }: { $name }, an earlier appointment is free: { $when }.
-    To take it: { $accept }
-    To say no: { $decline }
-    Please reply by { $deadline }.
+    { $practice }: ہیلو { $name }۔ ایک پہلے کی اپائنٹمنٹ خالی ہے۔
+    وقت: { $when }
+    قبول کریں: { $accept }
+    انکار کریں: { $decline }
+    جواب کی آخری تاریخ: { $deadline }
 waiting-list-offer-sms-easy-read =
-    Hello { $name }. { $practice } has an earlier time for you: { $when }.
-    Yes: { $accept }
-    No: { $decline }
-    Reply by { $deadline }.
-waiting-list-offer-email-subject = An earlier appointment is free
-waiting-list-offer-email-subject-easy-read = Would you like an earlier appointment?
+    ہیلو { $name }۔ ہمارے پاس آپ کے لیے پہلے کا وقت ہے۔
+    کلینک: { $practice }
+    وقت: { $when }
+    ہاں: { $accept }
+    نہیں: { $decline }
+    جواب کی آخری تاریخ: { $deadline }
+waiting-list-offer-email-subject = ایک پہلے کی اپائنٹمنٹ خالی ہے
+waiting-list-offer-email-subject-easy-read = کیا آپ پہلے کی اپائنٹمنٹ چاہتے ہیں؟
 waiting-list-offer-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    You are on our waiting list. An earlier appointment is now free.
+    آپ ہماری انتظار کی فہرست میں ہیں۔ اب ایک پہلے کی اپائنٹمنٹ خالی ہے۔
 
-    When: { $when }
+    وقت: { $when }
     { $where }
 
-    To take it, go to { $accept }
+    اسے لینے کے لیے { $accept } پر جائیں
 
-    If you do not want it, go to { $decline }
-    You will stay on the waiting list.
+    اگر آپ یہ نہیں چاہتے تو { $decline } پر جائیں
+    آپ انتظار کی فہرست میں رہیں گے۔
 
-    Please reply by { $deadline }. After that, we may give it to someone else.
+    جواب کی آخری تاریخ: { $deadline }
+    اس کے بعد ہم یہ وقت کسی اور کو دے سکتے ہیں۔
 
     { $practice }
 waiting-list-offer-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    We have an earlier appointment for you.
+    ہمارے پاس آپ کے لیے پہلے کی اپائنٹمنٹ ہے۔
 
-    When: { $when }
+    وقت: { $when }
 
     { $where }
 
-    Do you want it?
+    کیا آپ یہ چاہتے ہیں؟
 
-    Yes: go to { $accept }
+    ہاں: { $accept } پر جائیں
 
-    No: go to { $decline }
+    نہیں: { $decline } پر جائیں
 
-    Please tell us by { $deadline }.
+    جواب کی آخری تاریخ: { $deadline }
 
     { $practice }
 
-## Running late
+## Running late. "منٹ" does not change in the plural.
 
 running-late-sms =
-    { $practice }: { $name }, sorry, we are running late. Your appointment on { $when } may start about { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late. You will keep your place.
+    { $practice }: ہیلو { $name }۔ معذرت، ہم دیر سے چل رہے ہیں۔ آپ کی اپائنٹمنٹ تقریباً { $minutes } منٹ دیر سے شروع ہو سکتی ہے۔
+    اپائنٹمنٹ: { $when }
+    آپ کی جگہ برقرار رہے گی۔
 running-late-sms-easy-read =
-    Hello { $name }. Sorry, { $practice } is running late. Your appointment may start { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late. It was for { $when }. You will keep your place.
-running-late-email-subject = We are running late
-running-late-email-subject-easy-read = We are running late
+    ہیلو { $name }۔ معذرت، ہم دیر سے چل رہے ہیں۔ آپ کی اپائنٹمنٹ { $minutes } منٹ دیر سے شروع ہو سکتی ہے۔
+    کلینک: { $practice }
+    اپائنٹمنٹ: { $when }
+    آپ کی جگہ برقرار رہے گی۔
+running-late-email-subject = ہم دیر سے چل رہے ہیں
+running-late-email-subject-easy-read = ہم دیر سے چل رہے ہیں
 running-late-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    Sorry, we are running late today.
+    معذرت، آج ہم دیر سے چل رہے ہیں۔
 
-    Your appointment on { $when } may start about { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late.
+    اپائنٹمنٹ: { $when }
 
-    You will keep your place. You do not need to do anything.
+    یہ تقریباً { $minutes } منٹ دیر سے شروع ہو سکتی ہے۔
+
+    آپ کی جگہ برقرار رہے گی۔ آپ کو کچھ کرنے کی ضرورت نہیں۔
 
     { $practice }
 running-late-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    Sorry. We are running late.
+    معذرت۔ ہم دیر سے چل رہے ہیں۔
 
-    Your appointment was for { $when }.
+    اپائنٹمنٹ: { $when }
 
-    It may start { $minutes ->
-        [one] 1 minute
-       *[other] { $minutes } minutes
-    } late.
+    یہ { $minutes } منٹ دیر سے شروع ہو سکتی ہے۔
 
-    You will keep your place.
+    آپ کی جگہ برقرار رہے گی۔
 
     { $practice }
 
 ## Missed appointment
 
 missed-appointment-sms =
-    { $practice }: { $name }, we missed you at your appointment on { $when }. We hope you are well.
+    { $practice }: ہیلو { $name }۔ آپ کی اپائنٹمنٹ چھوٹ گئی۔ ہمیں امید ہے آپ خیریت سے ہیں۔
+    اپائنٹمنٹ: { $when }
     { $rebook }
 missed-appointment-sms-easy-read =
-    Hello { $name }. You missed your appointment with { $practice } on { $when }.
+    ہیلو { $name }۔ آپ کی اپائنٹمنٹ چھوٹ گئی۔
+    کلینک: { $practice }
+    اپائنٹمنٹ: { $when }
     { $rebook }
-missed-appointment-email-subject = We missed you
-missed-appointment-email-subject-easy-read = You missed your appointment
+missed-appointment-email-subject = آپ کی اپائنٹمنٹ چھوٹ گئی
+missed-appointment-email-subject-easy-read = آپ کی اپائنٹمنٹ چھوٹ گئی
 missed-appointment-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    We missed you at your appointment on { $when }. We hope you are well.
+    آپ کی اپائنٹمنٹ چھوٹ گئی۔ ہمیں امید ہے آپ خیریت سے ہیں۔
 
-    If you still need to see us, please book again.
+    اپائنٹمنٹ: { $when }
+
+    اگر آپ کو اب بھی ہم سے ملنا ہے تو براہ کرم دوبارہ وقت لیں۔
     { $rebook }
 
-    If you cannot come next time, please tell us. Then we can give the time to someone else.
+    اگر آپ اگلی بار نہ آ سکیں تو براہ کرم ہمیں بتائیں۔ پھر ہم یہ وقت کسی اور کو دے سکتے ہیں۔
 
     { $practice }
 missed-appointment-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    You missed your appointment.
+    آپ کی اپائنٹمنٹ چھوٹ گئی۔
 
-    It was on { $when }.
+    اپائنٹمنٹ: { $when }
 
-    Do you still need to see us? Please book again.
+    کیا آپ کو اب بھی ہم سے ملنا ہے؟ دوبارہ وقت لیں۔
     { $rebook }
 
     { $practice }
@@ -357,70 +382,78 @@ missed-appointment-email-body-easy-read =
 ## After the visit
 
 post-visit-sms =
-    { $practice }: Hi { $name }. Thank you for your appointment on { $when }.
+    { $practice }: ہیلو { $name }۔ ہم سے ملنے کا شکریہ۔
+    اپائنٹمنٹ: { $when }
     { $aftercare }
     { $contact }
 post-visit-sms-easy-read =
-    Hello { $name }. Thank you for seeing { $practice } on { $when }.
+    ہیلو { $name }۔ ہم سے ملنے کا شکریہ۔
+    کلینک: { $practice }
+    اپائنٹمنٹ: { $when }
     { $aftercare }
     { $contact }
-post-visit-email-subject = After your appointment
-post-visit-email-subject-easy-read = After your appointment
+post-visit-email-subject = آپ کی اپائنٹمنٹ کے بعد
+post-visit-email-subject-easy-read = آپ کی اپائنٹمنٹ کے بعد
 post-visit-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    Thank you for your appointment on { $when }.
+    ہم سے ملنے کا شکریہ۔
+
+    اپائنٹمنٹ: { $when }
 
     { $aftercare }
 
     { $contact }
 
-    If you feel worse and it is urgent, call NHS 111. In an emergency, call 999.
+    اگر آپ کی طبیعت زیادہ خراب ہو اور معاملہ فوری ہو تو NHS 111 پر فون کریں۔ ایمرجنسی میں 999 پر فون کریں۔
 
     { $practice }
 post-visit-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    Thank you for seeing us on { $when }.
+    ہم سے ملنے کا شکریہ۔
+
+    اپائنٹمنٹ: { $when }
 
     { $aftercare }
 
     { $contact }
 
-    Feel worse and need help fast? Call 111.
+    طبیعت زیادہ خراب ہے اور جلدی مدد چاہیے؟ 111 پر فون کریں۔
 
-    Very ill? Call 999.
+    بہت بیمار ہیں؟ 999 پر فون کریں۔
 
     { $practice }
 
-## A doctor has asked us to see the patient (a referral)
+## A doctor has asked us to see the patient
 
 referral-received-sms =
-    { $practice }: { $name }, your doctor has asked us to see you. We will contact you soon to book a time.
+    { $practice }: ہیلو { $name }۔ آپ کے ڈاکٹر نے ہم سے آپ کو دیکھنے کو کہا ہے۔ ہم جلد وقت طے کرنے کے لیے آپ سے رابطہ کریں گے۔
     { $contact }
 referral-received-sms-easy-read =
-    Hello { $name }. Your doctor wants { $practice } to see you. We will contact you to book a time.
+    ہیلو { $name }۔ آپ کے ڈاکٹر چاہتے ہیں کہ ہم آپ کو دیکھیں۔ ہم وقت طے کرنے کے لیے آپ سے رابطہ کریں گے۔
+    کلینک: { $practice }
     { $contact }
-referral-received-email-subject = Your doctor has asked us to see you
-referral-received-email-subject-easy-read = Your doctor has asked us to see you
+referral-received-email-subject = آپ کے ڈاکٹر نے ہم سے آپ کو دیکھنے کو کہا ہے
+referral-received-email-subject-easy-read = آپ کے ڈاکٹر نے ہم سے آپ کو دیکھنے کو کہا ہے
 referral-received-email-body =
-    Hello { $name },
+    ہیلو { $name }،
 
-    Your doctor has asked us to see you. We have their letter.
+    آپ کے ڈاکٹر نے ہم سے آپ کو دیکھنے کو کہا ہے۔ ان کا خط ہمارے پاس ہے۔
 
-    We will contact you soon to book a time. You do not need to do anything now.
+    ہم جلد وقت طے کرنے کے لیے آپ سے رابطہ کریں گے۔ ابھی آپ کو کچھ کرنے کی ضرورت نہیں۔
 
     { $contact }
 
     { $practice }
 referral-received-email-body-easy-read =
-    Hello { $name }.
+    ہیلو { $name }۔
 
-    Your doctor wants us to see you.
+    آپ کے ڈاکٹر چاہتے ہیں کہ ہم آپ کو دیکھیں۔
 
-    We will contact you soon.
+    ہم جلد آپ سے رابطہ کریں گے۔
 
-    Then we will find a time.
+    پھر ہم وقت طے کریں گے۔
 
     { $contact }
 

@@ -179,7 +179,6 @@ fn english_sms_fit_in_two_segments_with_long_data() {
         for variant in [Variant::Standard, Variant::EasyRead] {
             let r = render(*kind, Channel::Sms, Language::En, variant, &demo::long_data(*kind)).unwrap();
             let sms = r.sms.unwrap();
-            eprintln!("{kind:?} {variant:?}: {} units", sms.units);
             assert_eq!(sms.encoding, crate::messaging::SmsEncoding::Gsm7, "{kind:?}");
             if sms.segments > 2 {
                 problems.push(format!("{kind:?} {variant:?}: {} units\n{}", sms.units, sms.text));
@@ -259,4 +258,41 @@ fn practice_edits_win_for_their_language_only() {
     let bad = PracticeEdit { text: "{ $nope }".into(), ..edit };
     let e = Renderer::with_edits(&[bad]).err().unwrap();
     assert_eq!(e.0[0].field, "edits[0].text");
+}
+
+#[test]
+fn plurals_follow_each_language() {
+    let late = |language, minutes| {
+        let mut d = demo::data(Kind::RunningLate);
+        d.delay_minutes = Some(minutes);
+        render(Kind::RunningLate, Channel::Email, language, Variant::Standard, &d).unwrap().text
+    };
+    assert!(late(Language::En, 1).contains("about 1 minute late"));
+    assert!(late(Language::Pl, 1).contains("około 1 minuty"));
+    assert!(late(Language::Pl, 22).contains("około 22 minut"));
+    assert!(late(Language::Ro, 1).contains("aproximativ 1 minut mai"));
+    assert!(late(Language::Ro, 5).contains("aproximativ 5 minute mai"));
+    assert!(late(Language::Ro, 20).contains("aproximativ 20 de minute"));
+    assert!(late(Language::Cy, 20).contains("tua 20 munud"));
+}
+
+/// Other languages' SMS are mostly UCS-2 (ł, ș, ŵ, Urdu script), so they cost more; keep them bounded.
+#[test]
+fn other_languages_sms_stay_short() {
+    for &language in &Language::ALL[1..] {
+        for kind in Kind::ALL {
+            for variant in [Variant::Standard, Variant::EasyRead] {
+                let r = render(*kind, Channel::Sms, language, variant, &demo::long_data(*kind)).unwrap();
+                let sms = r.sms.unwrap();
+                assert!(sms.segments <= 5, "{language:?} {kind:?} {variant:?}: {}", sms.segments);
+                if language == Language::Cy {
+                    // Welsh needs no letters outside GSM-7 in its texts, so it costs what English does.
+                    assert!(
+                        sms.encoding == crate::messaging::SmsEncoding::Gsm7 && sms.segments <= 2,
+                        "{kind:?} {variant:?}"
+                    );
+                }
+            }
+        }
+    }
 }
