@@ -296,3 +296,53 @@ fn other_languages_sms_stay_short() {
         }
     }
 }
+
+mod escaping {
+    use super::*;
+    use proptest::prelude::*;
+
+    const OWN_TAGS: &[&str] = &[
+        "<!DOCTYPE html>",
+        "<html ",
+        "</html>",
+        "<head>",
+        "</head>",
+        "<meta ",
+        "<title>",
+        "</title>",
+        "<style>",
+        "</style>",
+        "<body>",
+        "</body>",
+        "<h1>",
+        "</h1>",
+        "<p>",
+        "</p>",
+        "<br>",
+        "<a href=\"https://",
+        "</a>",
+    ];
+
+    proptest! {
+        #[test]
+        fn any_data_is_escaped_in_html(practice in "\\PC{1,40}", name in "\\PC{1,30}", bring in "\\PC{0,40}", link in "https://\\PC{0,30}") {
+            let mut d = demo::data(Kind::Reminder);
+            d.practice = practice;
+            d.preferred_name = name;
+            d.bring = Some(bring);
+            d.contact.link = Some(link);
+            for language in [Language::En, Language::Ur] {
+                let html = render(Kind::Reminder, Channel::Email, language, Variant::Standard, &d).unwrap().html.unwrap();
+                for (at, _) in html.match_indices('<') {
+                    prop_assert!(OWN_TAGS.iter().any(|t| html[at..].starts_with(t)), "stray tag at {}: {}", at, &html[at..]);
+                }
+                // Attribute values never hold a raw quote from the data: every href ends at its own quote.
+                for (at, _) in html.match_indices("<a href=\"") {
+                    let rest = &html[at + 9..];
+                    let end = rest.find('"').unwrap();
+                    prop_assert!(rest[end..].starts_with("\">"));
+                }
+            }
+        }
+    }
+}
