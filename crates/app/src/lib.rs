@@ -8,6 +8,7 @@ pub mod demo_patients;
 pub mod demo_scheduling;
 pub mod error;
 pub mod governance;
+pub mod messaging;
 pub mod patients;
 pub mod scheduling;
 

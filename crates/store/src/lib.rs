@@ -4,6 +4,7 @@
 //! front instead of failing on upgrade from a read lock.
 
 pub mod governance;
+pub mod messaging;
 pub mod organisation;
 pub mod patients;
 pub mod scheduling;

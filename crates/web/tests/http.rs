@@ -1768,7 +1768,13 @@ mod scheduling_api {
 
 #[path = "http/display.rs"]
 mod display;
+#[path = "http/message_pages.rs"]
+mod message_pages;
+#[path = "http/messaging.rs"]
+mod messaging;
 #[path = "http/referrals.rs"]
 mod referrals;
 #[path = "http/schedule_pages.rs"]
 mod schedule_pages;
+#[path = "http/sms.rs"]
+mod sms;

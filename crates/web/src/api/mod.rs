@@ -4,6 +4,7 @@
 pub mod audit;
 mod json;
 mod me;
+mod messaging;
 mod patients;
 mod reception;
 mod referrals;
@@ -85,6 +86,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(scheduling::reschedule));
     let api = reception::routes(api);
     let api = referrals::routes(api);
+    let api = messaging::routes(api);
     api.split_for_parts()
 }
 

@@ -5,6 +5,7 @@ mod account;
 mod audit;
 mod display;
 mod home;
+mod messages;
 mod patients;
 mod schedule;
 mod sign_in;
@@ -176,6 +177,7 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .merge(schedule::routes())
         .merge(display::routes())
         .merge(waiting::routes())
+        .merge(messages::routes())
 }
 
 /// A one-time message shown on the next page (after a redirect).

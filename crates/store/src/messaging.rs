@@ -1,0 +1,4 @@
+//! Storage for messaging: the outbox's claims and results, and practice edits to templates.
+
+pub mod outbox;
+pub mod templates;

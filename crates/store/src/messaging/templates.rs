@@ -1,0 +1,1 @@
+//! Practice edits to the shipped message templates.
