@@ -24,6 +24,10 @@ struct Cli {
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: the SQLite file in --data.
     #[arg(long, global = true, env = "CAREFRONT_DATABASE_URL")]
     database_url: Option<String>,
+    /// Database connections kept open by this node. On SQLite each connection has its own thread, and
+    /// reads are fast, so a few are enough (more only add thread switching on a small machine).
+    #[arg(long, global = true, env = "CAREFRONT_DB_CONNECTIONS", default_value_t = 16)]
+    db_connections: u32,
     /// Log format.
     #[arg(long, global = true, env = "CAREFRONT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -163,7 +167,7 @@ impl Cli {
     }
 
     async fn open(&self) -> Result<Db> {
-        self.open_with(&DbOptions::default()).await
+        self.open_with(&DbOptions { max_connections: self.db_connections, ..DbOptions::default() }).await
     }
 
     async fn open_with(&self, options: &DbOptions) -> Result<Db> {
