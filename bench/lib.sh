@@ -116,3 +116,14 @@ run_waited() { # command...
     RC=$?
     stop_server "$pid" # already reaped: only forgets the id
 }
+
+# Install a Debian package when its command is missing (a clean machine has no wrk or GNU time).
+ensure_tool() { # command package what-is-lost
+    if [[ $1 == time ]]; then # `command -v time` finds the shell keyword, not GNU time
+        [[ -x /usr/bin/time ]] && return 0
+    else
+        command -v "$1" >/dev/null && return 0
+    fi
+    echo "== installing $2 (apt-get install -y $2) =="
+    apt-get -o DPkg::Lock::Timeout=300 install -y "$2" >/dev/null 2>&1 || echo "could not install $2: $3" >&2
+}

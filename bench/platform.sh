@@ -49,11 +49,6 @@ fi
 for tool in curl jq ss; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 2; }
 done
-if ! command -v wrk >/dev/null; then
-    echo "== installing wrk (apt-get install -y wrk) =="
-    apt-get -o DPkg::Lock::Timeout=300 install -y wrk >/dev/null 2>&1 ||
-        { echo "could not install wrk; throughput figures will be missing" >&2; }
-fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/carefront-bench.XXXXXX")
 PIDS=()          # every server started, stopped in cleanup
@@ -64,6 +59,7 @@ CLK_TCK=$(getconf CLK_TCK)
 exec {SLEEP_FD}<> <(:) # `read -t` on this never gets data: a fork-free sleep
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_tool wrk wrk "throughput figures will be missing"
 READY_POLL_S=0.005 # start-to-ready is one of the figures
 
 cleanup() {

@@ -65,16 +65,6 @@ fi
 for tool in curl jq ss python3; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 2; }
 done
-if ! command -v wrk >/dev/null; then
-    echo "== installing wrk (apt-get install -y wrk) =="
-    apt-get -o DPkg::Lock::Timeout=300 install -y wrk >/dev/null 2>&1 ||
-        { echo "could not install wrk; no search figures" >&2; }
-fi
-if [[ ! -x /usr/bin/time ]]; then
-    echo "== installing time (apt-get install -y time) =="
-    apt-get -o DPkg::Lock::Timeout=300 install -y time >/dev/null 2>&1 ||
-        echo "could not install GNU time; no peak RSS for imports" >&2
-fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/carefront-registry.XXXXXX")
 PIDS=()
@@ -85,6 +75,8 @@ CLK_TCK=$(getconf CLK_TCK)
 exec {SLEEP_FD}<> <(:) # `read -t` on this never gets data: a fork-free sleep
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_tool wrk wrk "no search figures"
+ensure_tool time time "no peak RSS for imports"
 
 cleanup() {
     local pid

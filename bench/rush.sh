@@ -89,6 +89,8 @@ CLK_TCK=$(getconf CLK_TCK)
 exec {SLEEP_FD}<> <(:) # `read -t` on this never gets data: a fork-free sleep
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_tool wrk wrk "no availability latency"
+ensure_tool time time "no CPU figure for the load generator"
 
 cleanup() {
     local pid
