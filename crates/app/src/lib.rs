@@ -38,6 +38,8 @@ pub struct AppConfig {
     /// How long a verified API token is trusted before it is looked up again. Revoking a token takes
     /// effect at once on the node that revoked it and within this time on the others.
     pub token_cache_ttl: Duration,
+    /// Sending messages: email, links, the outbox worker's retries, quiet hours, the daily limit.
+    pub messaging: messaging::MessagingConfig,
 }
 
 impl Default for AppConfig {
@@ -50,6 +52,7 @@ impl Default for AppConfig {
             lockout_duration: Duration::from_secs(15 * 60),
             totp_required_roles: Vec::new(),
             token_cache_ttl: Duration::from_secs(5),
+            messaging: messaging::MessagingConfig::default(),
         }
     }
 }
@@ -68,12 +71,19 @@ struct Inner {
     bookings: std::sync::OnceLock<scheduling::booking::BookingWriter>,
     /// What this node remembers of rotas and taken times between requests.
     diary: Arc<scheduling::diary::Diary>,
+    /// Where email goes (an SMTP server, the demo's catcher, or nowhere).
+    mailer: messaging::email::Mailer,
+    /// The SMS provider, once one is set ([`App::set_sms_sender`]).
+    sms: std::sync::RwLock<Option<Arc<dyn messaging::sms::SmsSender>>>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> Self {
+        let mailer = messaging::email::Mailer::new(&config.messaging.email);
         Self {
             inner: Arc::new(Inner {
+                mailer,
+                sms: Default::default(),
                 db,
                 config,
                 tokens: Default::default(),
@@ -93,5 +103,35 @@ impl App {
 
     pub(crate) fn diary(&self) -> &scheduling::diary::Diary {
         &self.inner.diary
+    }
+
+    /// Send text messages through this provider from now on.
+    pub fn set_sms_sender(&self, sender: Arc<dyn messaging::sms::SmsSender>) {
+        *self.inner.sms.write().unwrap_or_else(|e| e.into_inner()) = Some(sender);
+    }
+
+    /// As [`App::set_sms_sender`], for building an `App` in one expression.
+    pub fn with_sms(self, sender: Arc<dyn messaging::sms::SmsSender>) -> Self {
+        self.set_sms_sender(sender);
+        self
+    }
+
+    /// The SMS provider, if one is set.
+    pub fn sms_sender(&self) -> Option<Arc<dyn messaging::sms::SmsSender>> {
+        self.inner.sms.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn mailer(&self) -> &messaging::email::Mailer {
+        &self.inner.mailer
+    }
+
+    /// Whether email can be sent (an SMTP server, or the demo's catcher).
+    pub fn email_available(&self) -> bool {
+        self.inner.mailer.is_available()
+    }
+
+    /// The mail the demo's catcher kept (no SMTP server set up), newest first; empty otherwise.
+    pub fn caught_mail(&self) -> Vec<messaging::email::CaughtMail> {
+        self.inner.mailer.caught()
     }
 }

@@ -65,6 +65,37 @@ async fn audit_of(app: &App, action: &str) -> Vec<domain::governance::audit::Aud
         .collect()
 }
 
+/// Run a CSV import as the command line does; every row must be accepted.
+async fn import_csv(app: &App, csv: &str) -> app::patients::import::ImportSummary {
+    let mut rejected = Vec::new();
+    let summary = app
+        .import_patients(
+            &Ctx::command_line(),
+            csv.as_bytes(),
+            |r| {
+                rejected.push(r.clone());
+                Ok(())
+            },
+            |_| (),
+        )
+        .await
+        .unwrap();
+    assert!(rejected.is_empty(), "{rejected:?}");
+    summary
+}
+
+/// Run one statement behind the application's back (to leave the state an interrupted import leaves).
+async fn exec(db: &Db, sql: &'static str) {
+    match db {
+        Db::Sqlite(p, _) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+        Db::Postgres(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+    }
+}
+
 both_backends! {
     async fn registering_refuses_clashes_and_asks_about_likely_duplicates(db: Db) {
         let app = setup(db).await;
@@ -197,6 +228,66 @@ both_backends! {
         assert_eq!(app.search_patients(&desk, "hart", None, 1).await.unwrap().total, 0);
         app.db().migrate().await.unwrap();
         assert_eq!(app.search_patients(&desk, "hart", None, 1).await.unwrap().total, 3);
+    }
+
+    async fn a_bulk_import_is_searchable_at_its_end_and_an_interrupted_one_is_finished_at_the_next_start(db: Db) {
+        let app = setup(db).await;
+        let desk = as_role(&app, Role::Receptionist).await;
+        let mut csv = String::from("nhs_number,local_number,given_names,family_name,date_of_birth,postcode,mobile,email\n");
+        csv.push_str("943 476 5919,L1,Zoë,O'Brien,01/02/1980,bs1 4dj,07700 900123,zoe@example.com\n");
+        for i in 0..60 {
+            csv.push_str(&format!(",L{},Ann,Hartley,1970-01-{:02},,,\n", i + 2, i % 28 + 1));
+        }
+        // An empty registry: a bulk load (indexes built and name postings moved at the end).
+        let first = import_csv(&app, &csv).await;
+        assert_eq!((first.added, first.already_present, first.rejected), (61, 0, 0));
+        let zoe = |r: &app::patients::search::SearchResults| r.patients.iter().filter(|p| p.family_name == "O'Brien").count();
+        for q in ["obrien", "zoe obrien", "07700 900123", "1980-02-01", "bs1 4dj", "zoe@example.com", "9434765919"] {
+            let r = app.search_patients(&desk, q, None, 1).await.unwrap();
+            assert_eq!((zoe(&r), r.total), (1, 1), "{q}");
+        }
+        assert_eq!(app.search_patients(&desk, "hartley", None, 1).await.unwrap().total, 60);
+        assert_eq!(store::patients::ensure_indexes(app.db()).await.unwrap(), 0, "every index was built at the end");
+        assert!(!store::patients::name_index::has_staged(app.db()).await.unwrap(), "nothing left staged");
+        assert_eq!(audit_of(&app, "import_patients").await.len(), 1, "one batch, one audit event");
+
+        // Interrupted before its last step: indexes dropped, some postings still staged.
+        store::patients::drop_deferred_indexes(app.db()).await.unwrap();
+        exec(app.db(), "INSERT INTO patient_terms_staging (term_id, sort_key, patient_id, source) \
+            SELECT term_id, sort_key, patient_id, source FROM patient_terms \
+            WHERE patient_id IN (SELECT id FROM patients WHERE family_name = 'O''Brien')").await;
+        exec(app.db(), "DELETE FROM patient_terms WHERE patient_id IN (SELECT id FROM patients WHERE family_name = 'O''Brien')").await;
+        assert_eq!(app.search_patients(&desk, "obrien", None, 1).await.unwrap().total, 0, "staged postings are not searched");
+        assert_eq!(store::patients::ensure_indexes(app.db()).await.unwrap(), 6, "all six were missing");
+        store::patients::drop_deferred_indexes(app.db()).await.unwrap();
+        // The next start finishes the job.
+        app.db().migrate().await.unwrap();
+        assert!(!store::patients::name_index::has_staged(app.db()).await.unwrap());
+        assert_eq!(store::patients::ensure_indexes(app.db()).await.unwrap(), 0, "rebuilt at the start");
+        let r = app.search_patients(&desk, "obrien", None, 1).await.unwrap();
+        assert_eq!((zoe(&r), r.total), (1, 1));
+        assert_eq!(app.search_patients(&desk, "07700 900123", None, 1).await.unwrap().total, 1);
+
+        // The same file again adds nothing, and nobody is listed twice.
+        let again = import_csv(&app, &csv).await;
+        assert_eq!((again.added, again.already_present), (0, 61));
+        assert_eq!(app.search_patients(&desk, "hartley", None, 1).await.unwrap().total, 60);
+        let r = app.search_patients(&desk, "obrien", None, 1).await.unwrap();
+        assert_eq!((zoe(&r), r.total), (1, 1));
+        assert_eq!(store::patients::count(app.db()).await.unwrap(), 61);
+
+        // A record merged while its postings were still staged is not listed when they are moved.
+        let hartleys = app.search_patients(&desk, "hartley", None, 1).await.unwrap();
+        let (gone, kept) = (hartleys.patients[0].id, hartleys.patients[1].id);
+        exec(app.db(), "INSERT INTO patient_terms_staging (term_id, sort_key, patient_id, source) \
+            SELECT term_id, sort_key, patient_id, source FROM patient_terms").await;
+        exec(app.db(), "DELETE FROM patient_terms").await;
+        let mut tx = app.db().begin().await.unwrap();
+        store::patients::name_index::remove_record(&mut tx, gone).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(store::patients::name_index::flush_staged(app.db()).await.unwrap() > 0);
+        let ids: Vec<_> = app.search_patients(&desk, "hartley", None, 1).await.unwrap().patients.iter().map(|p| p.id).collect();
+        assert!(!ids.contains(&gone) && ids.contains(&kept));
     }
 
     async fn viewing_is_audited_and_clinicians_break_the_glass_for_others(db: Db) {

@@ -314,6 +314,16 @@ impl Db {
             return Err(StoreError::NewerSchema { found, known });
         }
         on_db!(self, p => self.migrator().run(p).await)?;
+        // A bulk import that was interrupted leaves name postings staged and some indexes dropped: finish
+        // its last step now, so its records are searchable and every index is there.
+        let moved = patients::name_index::flush_staged(self).await?;
+        if moved > 0 {
+            tracing::info!(postings = moved, "moved the name postings an interrupted import left staged");
+        }
+        let built = patients::ensure_indexes(self).await?;
+        if built > 0 {
+            tracing::info!(indexes = built, "built the registry indexes an interrupted import left missing");
+        }
         // Some migrations reshape an index whose entries need Rust (Unicode folding) to compute.
         if patients::name_index::needs_rebuild(self).await? {
             tracing::info!("rebuilding the patient name index");

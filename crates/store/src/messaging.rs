@@ -1,4 +1,5 @@
 //! Storage for messaging: the outbox's claims and results, and practice edits to templates.
 
 pub mod outbox;
+pub mod receipts;
 pub mod templates;

@@ -1,9 +1,17 @@
 //! Importing patients from another system's CSV export (`carefront import patients FILE.csv`).
 //!
-//! Streaming: rows are read, checked with the same rules as the API, and written in batches of 20,000,
+//! Streaming: rows are read, checked with the same rules as the API, and written in batches of 25,000,
 //! each batch in one transaction, so memory stays flat however long the file and no row is ever half-written.
 //! A row whose NHS number or local number is already on file is skipped, so running the same file again
 //! adds nothing. Rejected rows are reported (row, field, reason) and the rest go in.
+//!
+//! Into a registry that holds few records (a practice moving from another system), the import is a *bulk
+//! load*: it drops the registry's non-unique indexes first and builds them at the end (one sort each instead
+//! of a random B-tree insert per row), and stages the name postings in an unindexed table that is moved into
+//! the search index in one sorted pass at the end. The unique NHS and local number indexes stay, so
+//! duplicates are still caught as the rows go in. Until the end, the imported records are not found by name
+//! search, and searches by date of birth, postcode, email or phone scan the table. If the import is
+//! interrupted, the next start of Carefront (`Db::migrate`) finishes that last step.
 
 use super::record::row_for_import;
 use crate::governance::access::Access;
@@ -44,10 +52,15 @@ pub const COLUMNS: [&str; 22] = [
     "interpreter_language",
 ];
 const REQUIRED: [&str; 3] = ["given_names", "family_name", "date_of_birth"];
-/// Rows per transaction. Each batch dirties index pages all over the file (names, dates of birth and
-/// postcodes land anywhere); committing many rows together writes each such page once per batch rather
-/// than once per small batch (SQLite at 1M rows: 3,800 rows/s at 500, 8,400 at 20,000).
-const BATCH: usize = 100_000;
+/// Rows per transaction. In a bulk load the indexes written per row are few (the unique NHS and local
+/// numbers, name terms), so a commit writes little besides the new rows and batches can stay small, which
+/// keeps memory low (two batches are in memory at a time: one being read, one being written). Into a large
+/// registry every index is written at random places, and fewer, larger commits write each page less often.
+const BATCH: usize = 25_000;
+const BATCH_INTO_LARGE_REGISTRY: usize = 100_000;
+/// A bulk load (see the module documentation) is used when at most this many live records are on file:
+/// building their indexes again at the end costs well under a second.
+const BULK_LOAD_MAX_ON_FILE: i64 = 10_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -101,6 +114,14 @@ fn input_from(record: &csv::StringRecord, index: &HashMap<&'static str, usize>) 
         interpreter_language: get("interpreter_language"),
         contact_times: None,
     }
+}
+
+/// How an import writes: into which organisation, whether as a bulk load, in batches of how many rows.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    org_id: Uuid,
+    bulk: bool,
+    batch_size: usize,
 }
 
 /// A batch being written: it gives back how many records were new, and the term cache.
@@ -167,6 +188,35 @@ impl App {
         }
         errors.finish()?;
 
+        // A bulk load when the registry is (nearly) empty: see the module documentation.
+        let bulk = patient_store::count(self.db()).await? <= BULK_LOAD_MAX_ON_FILE;
+        if bulk {
+            tracing::info!("bulk load: building the registry's indexes at the end");
+            patient_store::drop_deferred_indexes(self.db()).await?;
+        }
+        let plan = Plan { org_id: org.id, bulk, batch_size: if bulk { BATCH } else { BATCH_INTO_LARGE_REGISTRY } };
+        let outcome = self.import_rows(ctx, plan, &mut reader, &index, &mut rejected, &mut progress).await;
+        if bulk {
+            // Also after a failure: what was committed must be searchable and every index present.
+            let finished = self.finish_bulk_load().await;
+            let summary = outcome?;
+            finished?;
+            return Ok(summary);
+        }
+        outcome
+    }
+
+    /// Read, check and write every row. Returns once every batch it started has ended.
+    async fn import_rows<R: std::io::Read>(
+        &self,
+        ctx: &Ctx,
+        plan: Plan,
+        reader: &mut csv::Reader<R>,
+        index: &HashMap<&'static str, usize>,
+        rejected: &mut impl FnMut(&Rejection) -> std::io::Result<()>,
+        progress: &mut impl FnMut(&ImportSummary),
+    ) -> Result<ImportSummary> {
+        let Plan { org_id, bulk, batch_size } = plan;
         let today = super::today();
         let mut summary = ImportSummary::default();
         // Batches are written by a task of their own while the next one is read and checked here (SQLite
@@ -174,81 +224,107 @@ impl App {
         // term cache travels with the batch being written.
         let mut term_cache: Option<HashMap<String, i64>> = Some(HashMap::new());
         let mut writing: Option<BatchTask> = None;
-        let mut batch: Vec<(PatientRow, Vec<PhoneRow>)> = Vec::with_capacity(BATCH);
+        let mut batch: Vec<(PatientRow, Vec<PhoneRow>)> = Vec::with_capacity(batch_size);
         let mut record = csv::StringRecord::new();
-        loop {
-            let more = match reader.read_record(&mut record) {
-                Ok(more) => more,
-                Err(e) => {
-                    summary.rows += 1;
-                    summary.rejected += 1;
-                    let row = e.position().map(|p| p.line()).unwrap_or(summary.rows + 1);
-                    rejected(&Rejection {
-                        row,
-                        field: "row".into(),
-                        reason: format!("This row could not be read: {e}"),
-                    })
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                    continue;
-                }
-            };
-            if more {
-                summary.rows += 1;
-                let row_number = record.position().map(|p| p.line()).unwrap_or(summary.rows + 1);
-                let input = input_from(&record, &index);
-                match input.validate(today) {
-                    Ok(details) => {
-                        let now = Ts(domain::time::now());
-                        batch.push(row_for_import(&details, domain::new_id(), org.id, now));
-                    }
-                    Err(inv) => {
+        let read: Result<()> = async {
+            loop {
+                let more = match reader.read_record(&mut record) {
+                    Ok(more) => more,
+                    Err(e) => {
+                        summary.rows += 1;
                         summary.rejected += 1;
-                        for e in inv.0 {
-                            rejected(&Rejection {
-                                row: row_number,
-                                field: column_of(&e.field, &input),
-                                reason: e.message,
-                            })
-                            .map_err(|e| AppError::Internal(e.to_string()))?;
+                        let row = e.position().map(|p| p.line()).unwrap_or(summary.rows + 1);
+                        rejected(&Rejection {
+                            row,
+                            field: "row".into(),
+                            reason: format!("This row could not be read: {e}"),
+                        })
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                        continue;
+                    }
+                };
+                if more {
+                    summary.rows += 1;
+                    let row_number = record.position().map(|p| p.line()).unwrap_or(summary.rows + 1);
+                    let input = input_from(&record, index);
+                    match input.validate(today) {
+                        Ok(details) => {
+                            let now = Ts(domain::time::now());
+                            batch.push(row_for_import(&details, domain::new_id(), org_id, now));
+                        }
+                        Err(inv) => {
+                            summary.rejected += 1;
+                            for e in inv.0 {
+                                rejected(&Rejection {
+                                    row: row_number,
+                                    field: column_of(&e.field, &input),
+                                    reason: e.message,
+                                })
+                                .map_err(|e| AppError::Internal(e.to_string()))?;
+                            }
                         }
                     }
                 }
-            }
-            if batch.len() >= BATCH || (!more && !batch.is_empty()) {
-                let mut cache = match writing.take() {
-                    Some(task) => {
-                        let (added, cache) = finished(task).await?;
-                        summary.added += added;
-                        progress(&summary);
-                        cache
-                    }
-                    None => term_cache.take().unwrap_or_default(),
-                };
-                let (app, ctx) = (self.clone(), ctx.clone());
-                let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                writing = Some(tokio::spawn(async move {
-                    let added = app.write_import_batch(&ctx, rows, &mut cache).await?;
-                    Ok((added, cache))
-                }));
-            }
-            if !more {
-                break;
+                if batch.len() >= batch_size || (!more && !batch.is_empty()) {
+                    let mut cache = match writing.take() {
+                        Some(task) => {
+                            let (added, cache) = finished(task).await?;
+                            summary.added += added;
+                            progress(&summary);
+                            cache
+                        }
+                        None => term_cache.take().unwrap_or_default(),
+                    };
+                    let (app, ctx) = (self.clone(), ctx.clone());
+                    let rows = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                    writing = Some(tokio::spawn(async move {
+                        let added = app.write_import_batch(&ctx, rows, &mut cache, bulk).await?;
+                        Ok((added, cache))
+                    }));
+                }
+                if !more {
+                    return Ok(());
+                }
             }
         }
-        if let Some(task) = writing.take() {
-            summary.added += finished(task).await?.0;
-        }
+        .await;
+        // The batch still being written ends (commits or fails) before this returns, also on an error.
+        let last = match writing.take() {
+            Some(task) => finished(task).await.map(|(added, _)| added),
+            None => Ok(0),
+        };
+        read?;
+        summary.added += last?;
         summary.already_present = summary.rows - summary.rejected - summary.added;
         progress(&summary);
         Ok(summary)
     }
 
-    /// Write one batch in one transaction; returns how many were new.
+    /// The end of a bulk load: the staged name postings go into the search index in one sorted pass, and
+    /// the indexes dropped at the start are built.
+    async fn finish_bulk_load(&self) -> Result<()> {
+        let started = std::time::Instant::now();
+        let moved = name_index::flush_staged(self.db()).await?;
+        let sorted = started.elapsed();
+        let built = patient_store::ensure_indexes(self.db()).await?;
+        tracing::info!(
+            postings = moved,
+            postings_ms = sorted.as_millis() as u64,
+            indexes = built,
+            indexes_ms = (started.elapsed() - sorted).as_millis() as u64,
+            "bulk load finished: name postings moved and indexes built"
+        );
+        Ok(())
+    }
+
+    /// Write one batch in one transaction; returns how many were new. In a bulk load the name postings are
+    /// staged (see [`name_index::stage_records`]).
     async fn write_import_batch(
         &self,
         ctx: &Ctx,
         batch: Vec<(PatientRow, Vec<PhoneRow>)>,
         term_cache: &mut HashMap<String, i64>,
+        bulk: bool,
     ) -> Result<u64> {
         let (rows, phones): (Vec<PatientRow>, Vec<Vec<PhoneRow>>) = batch.into_iter().unzip();
         let mut tx = self.db().begin().await?;
@@ -261,7 +337,11 @@ impl App {
         patient_store::insert_phones_batch(&mut tx, &phones).await?;
         let indexes: Vec<(Uuid, NameIndex)> =
             rows.iter().filter(|r| inserted.contains(&r.id)).map(|r| (r.id, name_index::name_index(r, &[]))).collect();
-        name_index::index_records(&mut tx, &indexes, term_cache).await?;
+        if bulk {
+            name_index::stage_records(&mut tx, &indexes, term_cache).await?;
+        } else {
+            name_index::index_records(&mut tx, &indexes, term_cache).await?;
+        }
         let mut e = crate::governance::access::entry(ctx, "import_patients", "patient", None, Outcome::Allowed);
         e.purpose = Some(Purpose::Administration.as_str().into());
         e.reason = Some(format!(

@@ -18,6 +18,9 @@ use store::organisation::{self, SiteRow};
 use store::scheduling::{self as schedule_store, ServiceRow};
 use uuid::Uuid;
 
+/// Searches up to this many days are put together from calendars of one day.
+const DAYS_COMPOSED: i32 = 31;
+
 /// Days one availability search may cover.
 pub const MAX_SEARCH_DAYS: i32 = 92;
 
@@ -103,8 +106,10 @@ impl App {
         Ok(LengthNeeds::from_record(needs.iter().map(|n| n.code.as_str()), p.interpreter_language.as_deref()))
     }
 
-    /// The rota's slots for a service in a window, with what is needed to check them. Kept in the diary
-    /// (see [`super::diary`]): at the 8am rush every booking and every search reads the same few.
+    /// The rota's slots for a service in a window, with what is needed to check them. Searches of up to
+    /// [`DAYS_COMPOSED`] days are put together from one calendar per day (every practitioner, every site)
+    /// kept in the diary (see [`super::diary`]): at the 8am rush every booking and search reads the same
+    /// few days, and searches for one practitioner, one site or a week share them.
     pub(crate) async fn calendar(
         &self,
         service: Uuid,
@@ -113,7 +118,48 @@ impl App {
         from: Date,
         to: Date,
     ) -> Result<Arc<Calendar>> {
-        let key = CalendarKey { service, practitioner, site, from, to };
+        let days = from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX);
+        if !(0..DAYS_COMPOSED).contains(&days) {
+            return self.cached_calendar(CalendarKey { service, practitioner, site, from, to }).await;
+        }
+        let mut parts = Vec::new();
+        let mut day = from;
+        while day <= to {
+            let key = CalendarKey { service, practitioner: None, site: None, from: day, to: day };
+            parts.push(self.cached_calendar(key).await?);
+            day = day.tomorrow().map_err(|e| AppError::invalid("to", e.to_string()))?;
+        }
+        if let ([one], None, None) = (parts.as_slice(), practitioner, site) {
+            return Ok(one.clone());
+        }
+        let Some(last) = parts.last() else { return Err(AppError::invalid("to", "No days to search")) };
+        let mut session_sites = HashMap::new();
+        for c in &parts {
+            session_sites.extend(c.session_sites.iter().map(|(k, v)| (*k, *v)));
+        }
+        let keep = |s: &&Slot| {
+            practitioner.is_none_or(|p| s.practitioner == p)
+                && site.is_none_or(|x| session_sites.get(&s.session) == Some(&x))
+        };
+        let mut slots: Vec<Slot> = parts.iter().flat_map(|c| c.slots.iter().filter(keep).cloned()).collect();
+        if !slots.is_sorted_by_key(|s| (s.start, s.practitioner)) {
+            slots.sort_by_key(|s| (s.start, s.practitioner)); // sites in different zones interleave
+        }
+        let names =
+            last.names.iter().filter(|(id, _)| practitioner.is_none_or(|p| **id == p)).map(|(k, v)| (*k, v.clone()));
+        Ok(Arc::new(Calendar {
+            service: last.service.clone(),
+            length: last.length,
+            sites: last.sites.clone(),
+            names: names.collect(),
+            delivers: last.delivers.clone(),
+            slots,
+            session_sites,
+        }))
+    }
+
+    /// One calendar, from the diary or read (once, however many ask at the same moment).
+    async fn cached_calendar(&self, key: CalendarKey) -> Result<Arc<Calendar>> {
         if let Some(cal) = self.diary().calendar(&key) {
             return Ok(cal);
         }
@@ -122,7 +168,7 @@ impl App {
             return Ok(cal);
         }
         let version = self.diary().rota_version();
-        let cal = Arc::new(self.read_calendar(service, practitioner, site, from, to).await?);
+        let cal = Arc::new(self.read_calendar(key.service, key.practitioner, key.site, key.from, key.to).await?);
         self.diary().keep_calendar(key, version, cal.clone());
         Ok(cal)
     }

@@ -348,9 +348,16 @@ impl App {
             overbook_reason: None,
             hold: false,
         };
-        let (mut row, grant, mut event, outbox) = self.plan_booking(ctx, &req, Some(&old)).await?;
+        let (mut row, grant, mut event, mut outbox) = self.plan_booking(ctx, &req, Some(&old)).await?;
         row.rescheduled_from = Some(old.id);
         row.sequence = old.sequence + 1;
+        // "Your appointment has moved" (with the calendar update) instead of a new confirmation; the old
+        // appointment's reminders stop on their own, since it is no longer booked.
+        for job in outbox.iter_mut().filter(|j| j.kind == "booking-confirmation") {
+            job.kind = "reschedule".into();
+            job.dedupe_key = format!("reschedule:{}", row.id);
+            job.payload = serde_json::json!({ "starts_at": row.starts_at.0.to_string() }).to_string();
+        }
         event.action = "rescheduled".into();
         event.detail = Some(format!("moved from {}", old.starts_at.0));
         let now = Ts(Timestamp::now());
@@ -615,7 +622,14 @@ impl App {
         if let Some(r) = overbook_reason {
             grant = grant.with_reason(r);
         }
-        let outbox = if req.hold { Vec::new() } else { vec![confirmation(&row, now_ts)] };
+        // The confirmation and the reminders are queued with the booking (a hold gets them when confirmed).
+        let outbox = if req.hold {
+            Vec::new()
+        } else {
+            let mut jobs = vec![confirmation(&row, now_ts)];
+            jobs.extend(crate::messaging::reminders::reminder_jobs(&row, &cal.service, &tz, now));
+            jobs
+        };
         Ok((row, grant, event, outbox))
     }
 

@@ -2,6 +2,7 @@
 //! error; and the lists reception works from.
 
 use crate::governance::access::Access;
+use crate::messaging::reminders::{FollowUp, follow_up_job};
 use crate::patients::{actor, default_purpose};
 use crate::{App, AppError, Ctx, Result};
 use domain::governance::{Action, Role};
@@ -151,6 +152,18 @@ impl App {
             .await?;
             // The freed time goes to the waiting list, in the same transaction.
             self.offer_freed_slot(&mut tx, &current, Ts(now), 1).await?;
+        }
+        // "We missed you" after a DNA; the service's aftercare after the visit.
+        let follow_up = match &event {
+            AppointmentEvent::MarkDna => Some(FollowUp::Missed),
+            AppointmentEvent::Finish => Some(FollowUp::PostVisit),
+            _ => None,
+        };
+        if let Some(kind) = follow_up
+            && let Some(service) = schedule_store::service(&mut tx, a.service_id).await?
+            && let Some(job) = follow_up_job(kind, &a, &service, now)
+        {
+            schedule_store::enqueue(&mut tx, &job).await?;
         }
         let mut grant = grant.named(&format!("appointment_{action}"));
         if let Some(d) = detail {

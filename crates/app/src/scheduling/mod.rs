@@ -6,6 +6,7 @@ pub mod booking;
 pub mod day;
 pub mod desk;
 pub(crate) mod diary;
+pub mod measures;
 pub mod offer_chains;
 pub mod reception;
 pub mod referrals;
@@ -43,6 +44,16 @@ fn parse_time(s: &str) -> Result<Time> {
 
 fn parse_ids(s: &str) -> Result<Vec<Uuid>> {
     s.split(',').filter(|x| !x.trim().is_empty()).map(|x| x.trim().parse().map_err(|e| corrupt("id", e))).collect()
+}
+
+/// The zone reports count days in: the first site's (Europe/London when there is none).
+pub(crate) async fn practice_zone(app: &App) -> Result<TimeZone> {
+    let sites = store::organisation::sites(app.db()).await?;
+    Ok(sites
+        .first()
+        .and_then(|s| site_calendar(s).ok())
+        .map(|(tz, _)| tz)
+        .unwrap_or_else(|| TimeZone::get("Europe/London").unwrap_or(TimeZone::UTC)))
 }
 
 /// The site's zone and bank-holiday division.

@@ -13,7 +13,6 @@ use domain::governance::Action;
 use domain::scheduling::waiting::{Priority, TargetStatus};
 use domain::validation::Errors;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use std::collections::HashMap;
 use store::Ts;
 use store::scheduling::referrals as referral_store;
@@ -81,15 +80,6 @@ pub struct OffersReport {
 }
 
 /// The practice's zone: its first site's, else Europe/London.
-async fn practice_zone(app: &App) -> Result<TimeZone> {
-    let sites = store::organisation::sites(app.db()).await?;
-    Ok(sites
-        .first()
-        .and_then(|s| super::site_calendar(s).ok())
-        .map(|(tz, _)| tz)
-        .unwrap_or_else(|| TimeZone::get("Europe/London").unwrap_or(TimeZone::UTC)))
-}
-
 fn median(sorted: &[f64]) -> Option<f64> {
     let n = sorted.len();
     match n {
@@ -235,7 +225,7 @@ impl App {
         let grant = self
             .authorize(ctx, Access::general(Action::ViewReports, default_purpose(who.role), "offers_report"))
             .await?;
-        let tz = practice_zone(self).await?;
+        let tz = super::practice_zone(self).await?;
         let start = |d: Date| d.to_zoned(tz.clone()).map(|z| Ts(z.timestamp()));
         let bounds = to.tomorrow().ok().and_then(|next| Some((start(from).ok()?, start(next).ok()?)));
         let Some((lo, hi)) = bounds else { return Err(AppError::invalid("to", "Enter a date such as 2027-03-29")) };

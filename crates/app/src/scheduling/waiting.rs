@@ -367,6 +367,13 @@ impl App {
             waiting_store::set_waiting_status(&mut tx, offer.waiting_id, "offered", "booked", Some(a.id)).await?;
             self.note(&mut tx, &a, "booked", "offer accepted").await?;
             schedule_store::enqueue(&mut tx, &super::booking::confirmation(&a, now)).await?;
+            // The reminders, now that the time is booked.
+            let service = schedule_store::service(&mut tx, a.service_id).await?;
+            let site = store::messaging::outbox::site_contact(&mut tx, a.site_id).await?;
+            if let (Some(service), Some(Ok(tz))) = (service, site.map(|s| jiff::tz::TimeZone::get(&s.time_zone))) {
+                let reminders = crate::messaging::reminders::reminder_jobs(&a, &service, &tz, now.0);
+                schedule_store::enqueue_many(&mut tx, &reminders).await?;
+            }
             OfferAnswer::Accepted(Box::new(a))
         } else {
             self.release_offer(&mut tx, &offer, &hold, "offer declined").await?;

@@ -6,6 +6,7 @@ pub mod appointment;
 pub mod booking;
 pub mod calendar;
 pub mod ics;
+pub mod measures;
 pub mod reception;
 pub mod rota;
 pub mod waiting;

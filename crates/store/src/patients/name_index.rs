@@ -44,6 +44,28 @@ pub async fn index_record(tx: &mut Tx, patient_id: Uuid, index: NameIndex) -> Re
 /// Add the entries of new records. `known` caches term ids between calls (a bulk import sees the same
 /// names again and again); terms not in it are looked up or added.
 pub async fn index_records(tx: &mut Tx, records: &[(Uuid, NameIndex)], known: &mut HashMap<String, i64>) -> Result<()> {
+    let mut postings = postings_of(tx, records, known).await?;
+    // In index order, so consecutive inserts land on the same pages.
+    postings.sort_unstable_by(|a, b| (a.term_id, a.sort_key).cmp(&(b.term_id, b.sort_key)));
+    insert_postings(tx, "patient_terms", &postings).await
+}
+
+/// Like [`index_records`], for a bulk load: the entries go to `patient_terms_staging`, a table without
+/// indexes (appending is cheap), and [`flush_staged`] moves them into `patient_terms` in one sorted pass
+/// at the end. Until then these records are not found by name. Written in the same transaction as the
+/// records, so an interrupted load leaves no record without its entries: whatever is left staged is moved
+/// at the next start (`Db::migrate`).
+pub async fn stage_records(tx: &mut Tx, records: &[(Uuid, NameIndex)], known: &mut HashMap<String, i64>) -> Result<()> {
+    let postings = postings_of(tx, records, known).await?;
+    insert_postings(tx, "patient_terms_staging", &postings).await
+}
+
+/// The postings of these records, looking up (or adding) the term ids not in `known`.
+async fn postings_of<'a>(
+    tx: &mut Tx,
+    records: &'a [(Uuid, NameIndex)],
+    known: &mut HashMap<String, i64>,
+) -> Result<Vec<Posting<'a>>> {
     let mut unknown: Vec<String> = records
         .iter()
         .flat_map(|(_, ix)| ix.terms.iter().map(|(t, _)| t))
@@ -53,7 +75,7 @@ pub async fn index_records(tx: &mut Tx, records: &[(Uuid, NameIndex)], known: &m
     unknown.sort_unstable();
     unknown.dedup();
     known.extend(term_ids(tx, &unknown).await?);
-    let mut postings: Vec<Posting<'_>> = records
+    Ok(records
         .iter()
         .flat_map(|(patient_id, ix)| {
             ix.terms.iter().filter_map(|(t, source)| {
@@ -65,10 +87,40 @@ pub async fn index_records(tx: &mut Tx, records: &[(Uuid, NameIndex)], known: &m
                 })
             })
         })
-        .collect();
-    // In index order, so consecutive inserts land on the same pages.
-    postings.sort_unstable_by(|a, b| (a.term_id, a.sort_key).cmp(&(b.term_id, b.sort_key)));
-    insert_postings(tx, &postings).await
+        .collect())
+}
+
+/// Whether any postings are waiting in `patient_terms_staging`.
+pub async fn has_staged(db: &Db) -> Result<bool> {
+    let sql = "SELECT EXISTS(SELECT 1 FROM patient_terms_staging)";
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, bool>(sql).fetch_one(p).await)?)
+}
+
+/// Move every staged posting into `patient_terms` in one transaction, in the table's key order (so the
+/// clustered B-tree is appended to rather than written all over), then empty the staging table. Returns
+/// how many were moved. Postings already present are skipped, so running it again is harmless.
+pub async fn flush_staged(db: &Db) -> Result<u64> {
+    if !has_staged(db).await? {
+        return Ok(0);
+    }
+    let (insert, on_clash) = crate::insert_skipping_clashes(db.backend());
+    let mut tx = db.begin().await?;
+    let pg = tx.backend() == crate::Backend::Postgres;
+    // PostgreSQL: sort in memory rather than in temporary files (the default is 4 MB). SQLite: let the
+    // sorter use a helper thread (this connection only; the import is waiting, so a core is free).
+    let setting = if pg { "SET LOCAL work_mem = '256MB'" } else { "PRAGMA threads = 2" };
+    on_tx!(&mut tx, c => sqlx::query(setting).execute(c).await.map(|_| ()))?;
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{insert} patient_terms (term_id, sort_key, patient_id, source) \
+         SELECT term_id, sort_key, patient_id, source FROM patient_terms_staging \
+         ORDER BY term_id, sort_key, patient_id, source{on_clash}"
+    ));
+    let moved = on_tx!(&mut tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()))?;
+    // TRUNCATE leaves no dead rows behind on PostgreSQL; SQLite empties a table quickly without a WHERE.
+    let empty = if pg { "TRUNCATE patient_terms_staging" } else { "DELETE FROM patient_terms_staging" };
+    on_tx!(&mut tx, c => sqlx::query(empty).execute(c).await.map(|_| ()))?;
+    tx.commit().await?;
+    Ok(moved)
 }
 
 /// Index a record as it now stands, with its previous names.
@@ -81,6 +133,8 @@ pub async fn reindex_record(tx: &mut Tx, p: &PatientRow) -> Result<()> {
 /// Take a record out of search (it was merged into another).
 pub async fn remove_record(tx: &mut Tx, patient_id: Uuid) -> Result<()> {
     on_tx!(tx, c => sqlx::query("DELETE FROM patient_terms WHERE patient_id = $1").bind(patient_id).execute(c).await.map(|_| ()))?;
+    // Entries still staged by a bulk import in progress (the table is empty otherwise, so this is free).
+    on_tx!(tx, c => sqlx::query("DELETE FROM patient_terms_staging WHERE patient_id = $1").bind(patient_id).execute(c).await.map(|_| ()))?;
     Ok(())
 }
 
@@ -98,7 +152,7 @@ async fn term_ids(tx: &mut Tx, terms: &[String]) -> Result<Vec<(String, i64)>> {
                 b.push_bind(t);
             });
             qb.push(on_clash).push(" RETURNING id, term");
-            qb.build_query_as::<(i64, String)>().fetch_all(c).await
+            qb.build_query_as::<(i64, String)>().persistent(chunk.len() == 1000).fetch_all(c).await
         })?;
         insert_variants(tx, &added).await?;
         let rows: Vec<(i64, String)> = on_tx!(tx, c => {
@@ -108,7 +162,7 @@ async fn term_ids(tx: &mut Tx, terms: &[String]) -> Result<Vec<(String, i64)>> {
                 sep.push_bind(t);
             }
             qb.push(")");
-            qb.build_query_as::<(i64, String)>().fetch_all(c).await
+            qb.build_query_as::<(i64, String)>().persistent(chunk.len() == 1000).fetch_all(c).await
         })?;
         out.extend(rows.into_iter().map(|(id, t)| (t, id)));
     }
@@ -126,23 +180,23 @@ async fn insert_variants(tx: &mut Tx, terms: &[(i64, String)]) -> Result<()> {
                 b.push_bind(v).push_bind(*id);
             });
             qb.push(on_clash);
-            qb.build().execute(c).await.map(|_| ())
+            qb.build().persistent(chunk.len() == 1000).execute(c).await.map(|_| ())
         })?;
     }
     Ok(())
 }
 
-/// Link many terms to records at once.
-async fn insert_postings(tx: &mut Tx, postings: &[Posting<'_>]) -> Result<()> {
+/// Link many terms to records at once (`table` is `patient_terms` or its staging table).
+async fn insert_postings(tx: &mut Tx, table: &str, postings: &[Posting<'_>]) -> Result<()> {
     let (insert, on_clash) = crate::insert_skipping_clashes(tx.backend());
     for chunk in postings.chunks(1000) {
         on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new(format!("{insert} patient_terms (term_id, sort_key, patient_id, source) "));
+            let mut qb = sqlx::QueryBuilder::new(format!("{insert} {table} (term_id, sort_key, patient_id, source) "));
             qb.push_values(chunk, |mut b, p| {
                 b.push_bind(p.term_id).push_bind(p.sort_key).push_bind(p.patient_id).push_bind(p.source);
             });
             qb.push(on_clash);
-            qb.build().execute(c).await.map(|_| ())
+            qb.build().persistent(chunk.len() == 1000).execute(c).await.map(|_| ())
         })?;
     }
     Ok(())

@@ -8,6 +8,7 @@ mod messaging;
 mod patients;
 mod reception;
 mod referrals;
+mod reports;
 mod scheduling;
 mod tokens;
 
@@ -86,6 +87,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(scheduling::reschedule));
     let api = reception::routes(api);
     let api = referrals::routes(api);
+    let api = reports::routes(api);
     let api = messaging::routes(api);
     api.split_for_parts()
 }

@@ -15,7 +15,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::scheduling::waiting::{ReferralTargets, TargetStatus};
-use domain::validation::Errors;
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
@@ -569,30 +568,7 @@ pub async fn offers_report(
     caller: ApiCaller,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<OffersReportView>, ApiError> {
-    let mut e = Errors::new();
-    let mut unknown: Vec<&String> = params.keys().filter(|k| !matches!(k.as_str(), "from" | "to")).collect();
-    unknown.sort();
-    for k in unknown {
-        e.add(k, format!("Unknown parameter '{k}'. Use: from, to"));
-    }
-    let mut date = |name: &str| match params.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => {
-            e.add(name, "Enter a date such as 2027-03-29");
-            None
-        }
-        Some(v) => {
-            let d = v.parse::<Date>().ok().filter(|_| v.len() == 10);
-            if d.is_none() {
-                e.add(name, "Enter a real date as YYYY-MM-DD, such as 2027-03-29");
-            }
-            d
-        }
-    };
-    let (from, to) = (date("from"), date("to"));
-    e.finish().map_err(|inv| caller.fail(inv.into()))?;
-    let (Some(from), Some(to)) = (from, to) else {
-        return Err(caller.fail(AppError::Internal("checked parameters missing".into())));
-    };
+    let (from, to) = super::reports::period(&params).map_err(|e| caller.fail(e))?;
     let r = state.app.offers_report(&caller.ctx, from, to).await.map_err(fail(&caller))?;
     Ok(Json(r.into()))
 }

@@ -40,6 +40,8 @@ pub struct NavUser {
     pub can_view_waiting_list: bool,
     pub can_view_referrals: bool,
     pub can_book: bool,
+    /// Message templates (preview) and letters to print.
+    pub can_view_messages: bool,
 }
 
 impl NavUser {
@@ -56,6 +58,7 @@ impl NavUser {
             can_view_waiting_list: role_may(role, Action::ViewDayList),
             can_view_referrals: role_may(role, Action::ViewDayList),
             can_book: role_may(role, Action::BookAppointment),
+            can_view_messages: role_may(role, Action::ViewOutbox),
         }
     }
 }

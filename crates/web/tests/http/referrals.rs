@@ -365,4 +365,27 @@ both_backends! {
         assert_eq!(guardian.get("/staff/referrals").await.status, StatusCode::FORBIDDEN);
         assert_eq!(guardian.get("/staff/waiting-list").await.status, StatusCode::FORBIDDEN);
     }
+
+    async fn the_access_report_counts_cancellations_and_third_next_available(db: Db) {
+        let p = practice(db).await;
+        let tomorrow = today() + 1.days();
+        let booking = format!(r#"{{"patient_id":"{}","service_id":"{}","practitioner_id":"{}","start":"{tomorrow}T09:30"}}"#, p.patient, p.service, p.gp);
+        let appt = p.call(Method::POST, "/api/v1/appointments", &p.desk, Some(&booking)).await.json();
+        let cancelled = p.call(Method::POST, &format!("/api/v1/appointments/{}/cancel", appt["id"].as_str().unwrap()), &p.desk, Some(r#"{"by":"patient"}"#)).await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+        let path = format!("/api/v1/reports/access?from={tomorrow}&to={tomorrow}");
+        let r = p.call(Method::GET, &path, &p.manager, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = r.json();
+        assert_eq!((r["attended"].as_i64(), r["missed"].as_i64(), r["cancelled"].as_i64()), (Some(0), Some(0), Some(1)));
+        assert!(r["missed_rate"].is_null(), "nothing was due yet");
+        assert_eq!(r["by_lead_time"].as_array().map(Vec::len), Some(6));
+        let tna = &r["third_next_available"][0];
+        assert_eq!(tna["service_id"], p.service.as_str());
+        let days = tna["third_next_available_days"].as_i64().expect("six slots a day: three free within a day");
+        assert!((0..=1).contains(&days), "{days}");
+        assert_problem(&p.call(Method::GET, &path, &p.desk, None).await, StatusCode::FORBIDDEN, "forbidden");
+        let bad = p.call(Method::GET, "/api/v1/reports/access?from=2027-13-01", &p.manager, None).await;
+        assert_eq!(field_names(&assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")), ["from", "to"]);
+    }
 }

@@ -1,154 +1,17 @@
 //! Booking use-cases on both backends: slots from rotas (DST), booking, double booking under concurrency,
 //! holds, overbooking, the appointment's state machine.
 
-use app::governance::users::NewUser;
+use super::support::*;
 use app::scheduling::availability::SlotQuery;
-use app::scheduling::booking::BookRequest;
-use app::scheduling::setup::{PractitionerInput, ServiceInput, SessionInput};
-use app::{Actor, App, AppConfig, AppError, Ctx, Via};
+use app::scheduling::setup::PractitionerInput;
+use app::{App, AppError, Ctx};
 use carefront_app as app;
 use domain::governance::Role;
 use domain::patients::record::PatientInput;
 use domain::scheduling::appointment::{AppointmentEvent, BookingChannel, CancelledBy};
-use jiff::Timestamp;
 use jiff::civil::Date;
-use store::{Db, Ts, both_backends};
+use store::{Ts, both_backends};
 use uuid::Uuid;
-
-struct Practice {
-    app: App,
-    desk: Ctx,
-    service: Uuid,
-    gp: Uuid,
-    site: Uuid,
-}
-
-async fn as_role(app: &App, role: Role) -> Ctx {
-    let username = format!("t.{}", role.as_str().replace('_', "."));
-    let user = match store::governance::users::by_username(app.db(), &username).await.unwrap() {
-        Some(u) => u,
-        None => app
-            .create_user(
-                &Ctx::command_line(),
-                NewUser {
-                    username,
-                    display_name: "Test".into(),
-                    role: role.as_str().into(),
-                    password: "violet kettle harbour 42".into(),
-                },
-            )
-            .await
-            .unwrap(),
-    };
-    Ctx::anonymous(domain::new_id(), Some("127.0.0.1".into())).with_actor(Actor {
-        user_id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role,
-        via: Via::Session,
-    })
-}
-
-/// A practice with one site (Europe/London), one GP offering 10-minute appointments in a session on
-/// every day of the week from 09:00 to 10:00 (and on bank holidays), and a receptionist.
-async fn practice(db: Db) -> Practice {
-    let app = App::new(db, AppConfig::default());
-    let now = Ts(Timestamp::now());
-    let org = store::organisation::OrganisationRow {
-        id: domain::new_id(),
-        name: "Test".into(),
-        ods_code: None,
-        created_at: now,
-    };
-    let site = store::organisation::SiteRow {
-        id: domain::new_id(),
-        organisation_id: org.id,
-        name: "Riverside".into(),
-        time_zone: "Europe/London".into(),
-        bank_holiday_division: "england-and-wales".into(),
-        address_lines: String::new(),
-        town: "Bristol".into(),
-        postcode: "BS1 4DJ".into(),
-        default_language: "en".into(),
-        created_at: now,
-    };
-    let mut tx = app.db().begin().await.unwrap();
-    store::organisation::insert_organisation(&mut tx, &org).await.unwrap();
-    store::organisation::insert_site(&mut tx, &site).await.unwrap();
-    tx.commit().await.unwrap();
-    let op = Ctx::command_line();
-    let gp = app
-        .create_practitioner(
-            &op,
-            &PractitionerInput { display_name: "Dr Amina Shah".into(), profession: "GP".into(), ..Default::default() },
-        )
-        .await
-        .unwrap();
-    let service = app
-        .create_service(
-            &op,
-            &ServiceInput {
-                name: "GP appointment".into(),
-                duration_minutes: 10,
-                mode: "face_to_face".into(),
-                max_days_ahead: 366,
-                funding: "nhs".into(),
-                bookable_online: true,
-                practitioners: vec![gp.id],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    for day in ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] {
-        app.add_session(
-            &op,
-            &SessionInput {
-                practitioner_id: gp.id,
-                site_id: site.id,
-                room_id: None,
-                weekday: day.into(),
-                starts: "09:00".into(),
-                ends: "10:00".into(),
-                valid_from: "2026-01-01".into(),
-                valid_until: None,
-                opens_on_bank_holidays: true,
-                services: vec![service.id],
-            },
-        )
-        .await
-        .unwrap();
-    }
-    let desk = as_role(&app, Role::Receptionist).await;
-    Practice { app, desk, service: service.id, gp: gp.id, site: site.id }
-}
-
-async fn patient(p: &Practice, given: &str) -> Uuid {
-    let input = PatientInput {
-        given_names: given.into(),
-        family_name: "Testing".into(),
-        date_of_birth: "1980-01-01".into(),
-        ..Default::default()
-    };
-    p.app.register_patient(&p.desk, &input, true).await.unwrap().id
-}
-
-fn local(date: Date, h: i8, m: i8) -> Timestamp {
-    date.at(h, m, 0, 0).in_tz("Europe/London").unwrap().timestamp()
-}
-
-fn request(p: &Practice, patient: Uuid, start: Timestamp) -> BookRequest {
-    BookRequest {
-        patient_id: patient,
-        service_id: p.service,
-        practitioner_id: p.gp,
-        start,
-        room_id: None,
-        channel: BookingChannel::Desk,
-        overbook_reason: None,
-        hold: false,
-    }
-}
 
 fn tomorrow() -> Date {
     jiff::Zoned::now().date().tomorrow().unwrap()
@@ -364,8 +227,9 @@ both_backends! {
         let b = p.app.appointment_event(&p.desk, b.id, None, cancel).await.unwrap();
         assert_eq!((b.status.as_str(), b.active, b.sequence), ("cancelled", false, 1));
         let jobs = store::scheduling::outbox_for_appointment(p.app.db(), b.id).await.unwrap();
-        let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
+        let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).filter(|k| *k != "reminder").collect();
         assert_eq!(kinds, vec!["booking-confirmation", "cancellation-by-practice"]);
+        assert!(jobs.iter().any(|j| j.kind == "reminder"), "reminders are queued with the booking");
         let bob = patient(&p, "Bob").await;
         p.app.book(&p.desk, &request(&p, bob, local(day, 9, 30))).await.expect("the cancelled slot can be booked again");
 

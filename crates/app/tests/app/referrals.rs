@@ -1,148 +1,27 @@
 //! Referrals, the waiting list's offer chains and report, and rota exceptions, on both backends.
 
-use app::governance::users::NewUser;
+use super::support::*;
 use app::scheduling::availability::SlotQuery;
 use app::scheduling::referrals::{PatientRef, ReferralInput, ReferralState, SlotChoice, TargetsInput};
 use app::scheduling::rota_exceptions::RotaExceptionInput;
-use app::scheduling::setup::{PractitionerInput, ServiceInput, SessionInput};
 use app::scheduling::waiting::OfferAnswer;
-use app::{Actor, App, AppConfig, AppError, Ctx, Via};
+use app::{App, AppError, Ctx};
 use carefront_app as app;
 use domain::governance::Role;
 use domain::patients::record::PatientInput;
 use domain::scheduling::appointment::{AppointmentEvent, CancelledBy};
 use domain::scheduling::waiting::TargetStatus;
+use jiff::ToSpan;
 use jiff::civil::Date;
-use jiff::{Timestamp, ToSpan};
-use store::{Db, Ts, both_backends};
+use store::{Ts, both_backends};
 use uuid::Uuid;
 
-struct Practice {
-    app: App,
-    desk: Ctx,
-    manager: Ctx,
-    service: Uuid,
-    gp: Uuid,
-    site: Uuid,
-}
-
-async fn as_role(app: &App, role: Role) -> Ctx {
-    let username = format!("t.{}", role.as_str().replace('_', "."));
-    let user = match store::governance::users::by_username(app.db(), &username).await.unwrap() {
-        Some(u) => u,
-        None => app
-            .create_user(
-                &Ctx::command_line(),
-                NewUser {
-                    username,
-                    display_name: "Test".into(),
-                    role: role.as_str().into(),
-                    password: "violet kettle harbour 42".into(),
-                },
-            )
-            .await
-            .unwrap(),
-    };
-    Ctx::anonymous(domain::new_id(), Some("127.0.0.1".into())).with_actor(Actor {
-        user_id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role,
-        via: Via::Session,
-    })
-}
-
-/// One site (Europe/London), one GP offering 10-minute appointments 09:00–10:00 every day.
-async fn practice(db: Db) -> Practice {
-    let app = App::new(db, AppConfig::default());
-    let now = Ts(Timestamp::now());
-    let org = store::organisation::OrganisationRow {
-        id: domain::new_id(),
-        name: "Test".into(),
-        ods_code: None,
-        created_at: now,
-    };
-    let site = store::organisation::SiteRow {
-        id: domain::new_id(),
-        organisation_id: org.id,
-        name: "Riverside".into(),
-        time_zone: "Europe/London".into(),
-        bank_holiday_division: "england-and-wales".into(),
-        address_lines: String::new(),
-        town: "Bristol".into(),
-        postcode: "BS1 4DJ".into(),
-        default_language: "en".into(),
-        created_at: now,
-    };
-    let mut tx = app.db().begin().await.unwrap();
-    store::organisation::insert_organisation(&mut tx, &org).await.unwrap();
-    store::organisation::insert_site(&mut tx, &site).await.unwrap();
-    tx.commit().await.unwrap();
-    let op = Ctx::command_line();
-    let gp = app
-        .create_practitioner(
-            &op,
-            &PractitionerInput { display_name: "Dr Amina Shah".into(), profession: "GP".into(), ..Default::default() },
-        )
-        .await
-        .unwrap();
-    let service = app
-        .create_service(
-            &op,
-            &ServiceInput {
-                name: "GP appointment".into(),
-                duration_minutes: 10,
-                mode: "face_to_face".into(),
-                max_days_ahead: 366,
-                funding: "nhs".into(),
-                bookable_online: true,
-                practitioners: vec![gp.id],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    for day in ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] {
-        app.add_session(
-            &op,
-            &SessionInput {
-                practitioner_id: gp.id,
-                site_id: site.id,
-                room_id: None,
-                weekday: day.into(),
-                starts: "09:00".into(),
-                ends: "10:00".into(),
-                valid_from: "2026-01-01".into(),
-                valid_until: None,
-                opens_on_bank_holidays: true,
-                services: vec![service.id],
-            },
-        )
-        .await
-        .unwrap();
-    }
-    let desk = as_role(&app, Role::Receptionist).await;
-    let manager = as_role(&app, Role::PracticeManager).await;
-    Practice { app, desk, manager, service: service.id, gp: gp.id, site: site.id }
-}
-
 async fn patient(p: &Practice, given: &str, nhs: Option<&str>) -> Uuid {
-    let input = PatientInput {
-        given_names: given.into(),
-        family_name: "Testing".into(),
-        date_of_birth: "1980-01-01".into(),
-        nhs_number: nhs.map(str::to_owned),
-        ..Default::default()
-    };
-    p.app.register_patient(&p.desk, &input, true).await.unwrap().id
+    register(p, &PatientInput { nhs_number: nhs.map(str::to_owned), ..person(given) }).await
 }
 
 fn today() -> Date {
     app::patients::today()
-}
-
-fn local(date: Date, h: i8, m: i8) -> Timestamp {
-    date.at(h, m, 0, 0).in_tz("Europe/London").unwrap().timestamp()
 }
 
 fn input(p: &Practice, patient: Uuid, priority: &str, received: Date) -> ReferralInput {

@@ -2,13 +2,11 @@
 //! numbers at check-in, the waiting-room screen and its key, site settings, a practitioner's private
 //! calendar feed.
 
-use app::governance::users::NewUser;
+use super::support::*;
 use app::scheduling::reception::{DisplayNames, SiteSettingsInput};
-use app::scheduling::setup::{PractitionerInput, ServiceInput};
-use app::{Actor, App, AppConfig, AppError, Ctx, Via};
+use app::{App, AppConfig, AppError, Ctx};
 use carefront_app as app;
 use domain::governance::Role;
-use domain::patients::record::PatientInput;
 use domain::scheduling::appointment::AppointmentEvent;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -16,118 +14,9 @@ use store::scheduling::AppointmentRow;
 use store::{Db, Ts, both_backends};
 use uuid::Uuid;
 
-struct Practice {
-    app: App,
-    desk: Ctx,
-    manager: Ctx,
-    service: Uuid,
-    gp: Uuid,
-    site: Uuid,
-    clinician_user: Uuid,
-}
-
-async fn as_role(app: &App, role: Role) -> Ctx {
-    let username = format!("t.{}", role.as_str().replace('_', "."));
-    let user = match store::governance::users::by_username(app.db(), &username).await.unwrap() {
-        Some(u) => u,
-        None => app
-            .create_user(
-                &Ctx::command_line(),
-                NewUser {
-                    username,
-                    display_name: "Test".into(),
-                    role: role.as_str().into(),
-                    password: "violet kettle harbour 42".into(),
-                },
-            )
-            .await
-            .unwrap(),
-    };
-    Ctx::anonymous(domain::new_id(), Some("127.0.0.1".into())).with_actor(Actor {
-        user_id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role,
-        via: Via::Session,
-    })
-}
-
-/// One site (Europe/London), one GP (the clinician user's practitioner record), a 10-minute service.
+/// The practice with no rota: appointments are written straight to the store.
 async fn practice(db: Db) -> Practice {
-    let app = App::new(db, AppConfig::default());
-    let now = Ts(Timestamp::now());
-    let org = store::organisation::OrganisationRow {
-        id: domain::new_id(),
-        name: "Test".into(),
-        ods_code: None,
-        created_at: now,
-    };
-    let site = store::organisation::SiteRow {
-        id: domain::new_id(),
-        organisation_id: org.id,
-        name: "Riverside".into(),
-        time_zone: "Europe/London".into(),
-        bank_holiday_division: "england-and-wales".into(),
-        address_lines: String::new(),
-        town: "Bristol".into(),
-        postcode: "BS1 4DJ".into(),
-        default_language: "en".into(),
-        created_at: now,
-    };
-    let mut tx = app.db().begin().await.unwrap();
-    store::organisation::insert_organisation(&mut tx, &org).await.unwrap();
-    store::organisation::insert_site(&mut tx, &site).await.unwrap();
-    tx.commit().await.unwrap();
-    let clinician = as_role(&app, Role::Clinician).await;
-    let op = Ctx::command_line();
-    let gp = app
-        .create_practitioner(
-            &op,
-            &PractitionerInput {
-                display_name: "Dr Amina Shah".into(),
-                profession: "GP".into(),
-                user_id: clinician.actor_id(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let service = app
-        .create_service(
-            &op,
-            &ServiceInput {
-                name: "GP appointment".into(),
-                duration_minutes: 10,
-                mode: "face_to_face".into(),
-                max_days_ahead: 366,
-                funding: "nhs".into(),
-                practitioners: vec![gp.id],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let desk = as_role(&app, Role::Receptionist).await;
-    let manager = as_role(&app, Role::PracticeManager).await;
-    Practice {
-        app,
-        desk,
-        manager,
-        service: service.id,
-        gp: gp.id,
-        site: site.id,
-        clinician_user: clinician.actor_id().unwrap(),
-    }
-}
-
-async fn patient(p: &Practice, given: &str) -> Uuid {
-    let input = PatientInput {
-        given_names: given.into(),
-        family_name: "Testing".into(),
-        date_of_birth: "1980-01-01".into(),
-        ..Default::default()
-    };
-    p.app.register_patient(&p.desk, &input, true).await.unwrap().id
+    practice_with(App::new(db, AppConfig::default()), Rota::None).await
 }
 
 /// An appointment written straight to the store (times anywhere, past included), 10 minutes long.
