@@ -118,10 +118,16 @@ impl App {
         from: Date,
         to: Date,
     ) -> Result<Arc<Calendar>> {
+        let key = CalendarKey { service, practitioner, site, from, to };
         let days = from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX);
         if !(0..DAYS_COMPOSED).contains(&days) {
-            return self.cached_calendar(CalendarKey { service, practitioner, site, from, to }).await;
+            return self.cached_calendar(key).await;
         }
+        // The same search again (every booking at the rush asks for its practitioner's days).
+        if let Some(cal) = self.diary().calendar(&key) {
+            return Ok(cal);
+        }
+        let version = self.diary().rota_version();
         let mut parts = Vec::new();
         let mut day = from;
         while day <= to {
@@ -147,7 +153,7 @@ impl App {
         }
         let names =
             last.names.iter().filter(|(id, _)| practitioner.is_none_or(|p| **id == p)).map(|(k, v)| (*k, v.clone()));
-        Ok(Arc::new(Calendar {
+        let cal = Arc::new(Calendar {
             service: last.service.clone(),
             length: last.length,
             sites: last.sites.clone(),
@@ -155,7 +161,9 @@ impl App {
             delivers: last.delivers.clone(),
             slots,
             session_sites,
-        }))
+        });
+        self.diary().keep_calendar(key, version, cal.clone());
+        Ok(cal)
     }
 
     /// One calendar, from the diary or read (once, however many ask at the same moment).
