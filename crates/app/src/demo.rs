@@ -61,13 +61,14 @@ impl App {
         let sites = [
             // One site in England, one in Wales (so Welsh is exercised); both are in the
             // england-and-wales bank-holiday division.
-            ("Riverside Surgery", "12 River Street", "Bristol", "BS1 4DJ", "en"),
-            ("Meddygfa'r Bont", "3 Heol y Bont", "Cardiff", "CF10 1EP", "cy"),
+            // Phone numbers from Ofcom's range kept for drama and demonstrations.
+            ("Riverside Surgery", "12 River Street", "Bristol", "BS1 4DJ", "en", "0117 496 0123"),
+            ("Meddygfa'r Bont", "3 Heol y Bont", "Cardiff", "CF10 1EP", "cy", "029 2018 0123"),
         ];
         let mut tx = self.db().begin().await?;
         organisation::insert_organisation(&mut tx, &org).await?;
         let mut site_rows = Vec::new();
-        for (name, street, town, postcode, lang) in sites {
+        for (name, street, town, postcode, lang, phone) in sites {
             let site = SiteRow {
                 id: domain::new_id(),
                 organisation_id: org.id,
@@ -81,6 +82,8 @@ impl App {
                 created_at: now,
             };
             organisation::insert_site(&mut tx, &site).await?;
+            // Messages tell patients how to reach the practice.
+            organisation::set_site_phone(&mut tx, site.id, phone).await?;
             site_rows.push(site);
         }
         tx.commit().await?;

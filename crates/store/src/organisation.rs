@@ -31,6 +31,13 @@ pub async fn insert_organisation(tx: &mut Tx, o: &OrganisationRow) -> Result<()>
     Ok(())
 }
 
+/// The site's telephone number, as patients are told it in messages (national format, e.g. 0117 496 0000).
+pub async fn set_site_phone(tx: &mut Tx, site: Uuid, phone: &str) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE sites SET phone = $1 WHERE id = $2")
+        .bind(phone).bind(site).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 pub async fn insert_site(tx: &mut Tx, s: &SiteRow) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO sites (id, organisation_id, name, time_zone, bank_holiday_division, address_lines, town, \
