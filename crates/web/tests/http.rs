@@ -156,6 +156,28 @@ async fn add_organisation(app: &App) {
     tx.commit().await.unwrap();
 }
 
+/// The organisation and one site (Riverside Surgery, Europe/London, England and Wales bank holidays).
+async fn add_site(app: &App) -> store::organisation::SiteRow {
+    add_organisation(app).await;
+    let org = store::organisation::first_organisation(app.db()).await.unwrap().unwrap();
+    let site = store::organisation::SiteRow {
+        id: uuid::Uuid::now_v7(),
+        organisation_id: org.id,
+        name: "Riverside Surgery".into(),
+        time_zone: "Europe/London".into(),
+        bank_holiday_division: "england-and-wales".into(),
+        address_lines: "1 High Street".into(),
+        town: "Bristol".into(),
+        postcode: "BS1 4DJ".into(),
+        default_language: "en".into(),
+        created_at: store::Ts(domain::time::now()),
+    };
+    let mut tx = app.db().begin().await.unwrap();
+    store::organisation::insert_site(&mut tx, &site).await.unwrap();
+    tx.commit().await.unwrap();
+    site
+}
+
 async fn token_for(app: &App, username: &str) -> String {
     app.create_token(&Ctx::command_line(), username, "test", Some(1)).await.unwrap().secret
 }
@@ -1241,23 +1263,7 @@ mod scheduling_api {
 
     async fn practice(db: Db) -> Practice {
         let (app, router) = setup(db).await;
-        add_organisation(&app).await;
-        let org = store::organisation::first_organisation(app.db()).await.unwrap().unwrap();
-        let site = store::organisation::SiteRow {
-            id: uuid::Uuid::now_v7(),
-            organisation_id: org.id,
-            name: "Riverside Surgery".into(),
-            time_zone: "Europe/London".into(),
-            bank_holiday_division: "england-and-wales".into(),
-            address_lines: "1 High Street".into(),
-            town: "Bristol".into(),
-            postcode: "BS1 4DJ".into(),
-            default_language: "en".into(),
-            created_at: store::Ts(domain::time::now()),
-        };
-        let mut tx = app.db().begin().await.unwrap();
-        store::organisation::insert_site(&mut tx, &site).await.unwrap();
-        tx.commit().await.unwrap();
+        let site = add_site(&app).await;
         app.create_user(
             &Ctx::command_line(),
             NewUser {

@@ -190,8 +190,9 @@ fn london_date(at: jiff::Timestamp) -> String {
     at.to_zoned(tz).date().strftime("%-d %B %Y").to_string()
 }
 
-fn language_name(code: &str) -> String {
-    let name = match code.split('-').next().unwrap_or(code) {
+/// The English name of a language code (BCP 47, e.g. `pl`, `cy-GB`), for staff pages.
+pub(crate) fn language_label(code: &str) -> Option<&'static str> {
+    Some(match code.split('-').next().unwrap_or(code) {
         "en" => "English",
         "cy" => "Welsh",
         "pl" => "Polish",
@@ -217,9 +218,17 @@ fn language_name(code: &str) -> String {
         "ru" => "Russian",
         "bg" => "Bulgarian",
         "hi" => "Hindi",
-        _ => return code.to_owned(),
-    };
-    format!("{name} ({code})")
+        "bfi" | "sgn" => "British Sign Language",
+        _ => return None,
+    })
+}
+
+/// "Polish (pl)": the name with the code as recorded.
+fn language_name(code: &str) -> String {
+    match language_label(code) {
+        Some(name) => format!("{name} ({code})"),
+        None => code.to_owned(),
+    }
 }
 
 fn status_label(s: &str) -> &'static str {

@@ -26,23 +26,7 @@ async fn office(db: Db) -> Office {
         ..AppConfig::default()
     };
     let (app, router) = setup_with(db, config).await;
-    add_organisation(&app).await;
-    let org = store::organisation::first_organisation(app.db()).await.unwrap().unwrap();
-    let site = store::organisation::SiteRow {
-        id: uuid::Uuid::now_v7(),
-        organisation_id: org.id,
-        name: "Riverside Surgery".into(),
-        time_zone: "Europe/London".into(),
-        bank_holiday_division: "england-and-wales".into(),
-        address_lines: "1 High Street".into(),
-        town: "Bristol".into(),
-        postcode: "BS1 4DJ".into(),
-        default_language: "en".into(),
-        created_at: store::Ts(domain::time::now()),
-    };
-    let mut tx = app.db().begin().await.unwrap();
-    store::organisation::insert_site(&mut tx, &site).await.unwrap();
-    tx.commit().await.unwrap();
+    add_site(&app).await;
     let desk = token_for(&app, "reception").await;
     Office { app, router, desk, sink }
 }

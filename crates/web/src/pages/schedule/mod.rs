@@ -136,36 +136,7 @@ fn patient_name(p: &PatientBrief) -> String {
 }
 
 fn language_name(code: &str) -> String {
-    let name = match code.split('-').next().unwrap_or(code) {
-        "en" => "English",
-        "cy" => "Welsh",
-        "pl" => "Polish",
-        "ro" => "Romanian",
-        "ur" => "Urdu",
-        "bn" => "Bengali",
-        "pa" => "Punjabi",
-        "gu" => "Gujarati",
-        "ar" => "Arabic",
-        "so" => "Somali",
-        "pt" => "Portuguese",
-        "es" => "Spanish",
-        "lt" => "Lithuanian",
-        "tr" => "Turkish",
-        "zh" => "Chinese",
-        "fr" => "French",
-        "it" => "Italian",
-        "ta" => "Tamil",
-        "fa" => "Persian",
-        "ku" => "Kurdish",
-        "ti" => "Tigrinya",
-        "uk" => "Ukrainian",
-        "ru" => "Russian",
-        "bg" => "Bulgarian",
-        "hi" => "Hindi",
-        "bfi" | "sgn" => "British Sign Language",
-        _ => return code.to_owned(),
-    };
-    name.to_owned()
+    super::patients::language_label(code).map(str::to_owned).unwrap_or_else(|| code.to_owned())
 }
 
 /// The booking reference people read out: the last eight hex digits of the id (its random part).
