@@ -15,8 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::scheduling::waiting::{ReferralTargets, TargetStatus};
-use jiff::Timestamp;
-use jiff::civil::{Date, DateTime};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use store::Ts;
@@ -356,16 +355,6 @@ fn fail(caller: &ApiCaller) -> impl Fn(AppError) -> ApiError + '_ {
 
 /// The instant a `start` means for this practitioner: as given with an offset, or a local time read at
 /// their site.
-async fn resolve_start(state: &AppState, raw: &str, practitioner: Uuid) -> Result<Timestamp, AppError> {
-    let raw = raw.trim();
-    if let Ok(t) = raw.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    let help = "Enter the start as a date and time, such as 2027-03-29T09:00:00+01:00 or 2027-03-29T09:00";
-    let dt = raw.parse::<DateTime>().ok().filter(|_| raw.len() > 10).ok_or_else(|| AppError::invalid("start", help))?;
-    state.app.practitioner_local_start(practitioner, dt).await
-}
-
 fn with_location(body: impl Serialize, location: String) -> Response {
     let mut res = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -401,14 +390,16 @@ pub async fn record(
     let appointment = match &body.appointment {
         Some(a) => Some(SlotChoice {
             practitioner_id: a.practitioner_id,
-            start: resolve_start(&state, &a.start, a.practitioner_id).await.map_err(|e| match e {
-                AppError::Invalid(mut inv) => {
-                    for f in &mut inv.0 {
-                        f.field = format!("appointment.{}", f.field);
+            start: super::scheduling::resolve_start(&state, &a.start, Some(a.practitioner_id)).await.map_err(|e| {
+                match e {
+                    AppError::Invalid(mut inv) => {
+                        for f in &mut inv.0 {
+                            f.field = format!("appointment.{}", f.field);
+                        }
+                        caller.fail(AppError::Invalid(inv))
                     }
-                    caller.fail(AppError::Invalid(inv))
+                    e => caller.fail(e),
                 }
-                e => caller.fail(e),
             })?,
         }),
         None => None,
@@ -507,7 +498,9 @@ pub async fn book(
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<ReferralBookingInput>,
 ) -> Result<Json<ReferralView>, ApiError> {
-    let start = resolve_start(&state, &body.start, body.practitioner_id).await.map_err(fail(&caller))?;
+    let start = super::scheduling::resolve_start(&state, &body.start, Some(body.practitioner_id))
+        .await
+        .map_err(fail(&caller))?;
     let slot = SlotChoice { practitioner_id: body.practitioner_id, start };
     let s = state.app.book_referral(&caller.ctx, id, slot).await.map_err(fail(&caller))?;
     Ok(Json(ReferralView::of(s, today())))

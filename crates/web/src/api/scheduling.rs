@@ -344,16 +344,6 @@ impl Zones {
     fn of(&self, site: Uuid) -> TimeZone {
         self.by_id.get(&site).cloned().unwrap_or_else(|| self.default_zone())
     }
-
-    /// The zone a local time for this practitioner on this date is read in: the site of their session
-    /// that day (or any of their sessions), else the first site.
-    async fn for_practitioner(&self, state: &AppState, practitioner: Uuid, date: Date) -> Result<TimeZone, AppError> {
-        let day = date.to_string();
-        let sessions = store::scheduling::sessions_of(state.app.db(), &[practitioner], &day, &day).await?;
-        let weekday = i32::from(date.weekday().to_monday_one_offset());
-        let site = sessions.iter().find(|s| s.weekday == weekday).or(sessions.first()).map(|s| s.site_id);
-        Ok(site.map(|s| self.of(s)).unwrap_or_else(|| self.default_zone()))
-    }
 }
 
 /// A `start` as sent: an instant (with an offset or `Z`) or a local wall-clock time at the site.
@@ -378,16 +368,18 @@ fn read_start(raw: &str) -> Result<StartInput, AppError> {
     Err(AppError::invalid("start", START_HELP))
 }
 
-/// The instant a `start` means for this practitioner.
-async fn resolve_start(state: &AppState, raw: &str, practitioner: Option<Uuid>) -> Result<Timestamp, AppError> {
-    match read_start(raw)? {
-        StartInput::Instant(t) => Ok(t),
-        StartInput::Local(dt) => {
-            let zones = Zones::load(state).await?;
-            let tz = match practitioner {
-                Some(p) => zones.for_practitioner(state, p, dt.date()).await?,
-                None => zones.default_zone(),
-            };
+/// The instant a `start` means for this practitioner (a local time is read at the site of their
+/// session that day).
+pub(super) async fn resolve_start(
+    state: &AppState,
+    raw: &str,
+    practitioner: Option<Uuid>,
+) -> Result<Timestamp, AppError> {
+    match (read_start(raw)?, practitioner) {
+        (StartInput::Instant(t), _) => Ok(t),
+        (StartInput::Local(dt), Some(p)) => state.app.practitioner_local_start(p, dt).await,
+        (StartInput::Local(dt), None) => {
+            let tz = Zones::load(state).await?.default_zone();
             resolve_local_start(&tz, dt).map_err(|p| AppError::invalid("start", p.message()))
         }
     }
