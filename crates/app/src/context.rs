@@ -11,6 +11,9 @@ pub enum Via {
     Token(Uuid),
     /// The `carefront` command run by the operator on the server itself.
     CommandLine,
+    /// A signed link from a message sent to the patient (`messaging::links`): the actor is that patient,
+    /// and the actor's id is the patient's record id.
+    MessageLink,
 }
 
 #[derive(Debug, Clone)]

@@ -75,6 +75,8 @@ struct Inner {
     mailer: messaging::email::Mailer,
     /// The SMS provider, once one is set ([`App::set_sms_sender`]).
     sms: std::sync::RwLock<Option<Arc<dyn messaging::sms::SmsSender>>>,
+    /// The secret that signs links in messages, read from the database on first use.
+    link_key: tokio::sync::OnceCell<ring::hmac::Key>,
 }
 
 impl App {
@@ -89,6 +91,7 @@ impl App {
                 tokens: Default::default(),
                 bookings: Default::default(),
                 diary: Default::default(),
+                link_key: Default::default(),
             }),
         }
     }

@@ -213,8 +213,10 @@ fn app_config(args: &ServeArgs) -> AppConfig {
 async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> Result<()> {
     let started = std::time::Instant::now();
     let db = cli.open().await?;
+    // The demo's messages carry working links to this server (confirm, cancel, answer an offer).
+    let public_url = args.public_url.clone().or_else(|| demo.then(|| format!("http://{}", args.bind)));
     let mut config = app_config(args);
-    config.messaging = args.mail.config(args.public_url.as_deref(), demo)?;
+    config.messaging = args.mail.config(public_url.as_deref(), demo)?;
     let app = App::new(db.clone(), config);
     if demo {
         if app.is_empty().await? {
@@ -243,7 +245,7 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> Result<()> {
     spawn_offer_expiry(app.clone());
     spawn_running_late(app.clone());
     // Text messages: the driver's settings are checked now, so a mistake stops here with a clear message.
-    let sms_config = args.sms.config(args.public_url.as_deref())?;
+    let sms_config = args.sms.config(public_url.as_deref())?;
     tracing::info!(driver = sms_config.driver_name(), "SMS driver");
     app.set_sms_sender(app::messaging::sms::sms_sender(&sms_config));
     // After the SMS driver is set, so the first pass can already choose text messages.

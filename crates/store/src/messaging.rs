@@ -1,5 +1,6 @@
 //! Storage for messaging: the outbox's claims and results, and practice edits to templates.
 
+pub mod links;
 pub mod outbox;
 pub mod receipts;
 pub mod templates;

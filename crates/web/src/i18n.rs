@@ -41,8 +41,22 @@ impl Lang {
         }
     }
 
+    /// A patient-facing page in one of the languages Carefront ships messages in.
+    pub fn patient(language: domain::messaging::Language) -> Self {
+        Self { id: language.locale().parse().unwrap_or_else(|_| EN_GB.clone()) }
+    }
+
     pub fn t(&self, key: &str) -> String {
         LOCALES.lookup(&self.id, key)
+    }
+
+    /// A string with placeholders, e.g. `t_with("link-call-us", &[("phone", "01632 960123")])`.
+    pub fn t_with(&self, key: &str, args: &[(&'static str, &str)]) -> String {
+        let args: std::collections::HashMap<
+            std::borrow::Cow<'static, str>,
+            fluent_templates::fluent_bundle::FluentValue,
+        > = args.iter().map(|(k, v)| (std::borrow::Cow::Borrowed(*k), v.to_string().into())).collect();
+        LOCALES.lookup_with_args(&self.id, key, &args)
     }
 }
 

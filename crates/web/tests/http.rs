@@ -174,6 +174,8 @@ async fn add_site(app: &App) -> store::organisation::SiteRow {
     };
     let mut tx = app.db().begin().await.unwrap();
     store::organisation::insert_site(&mut tx, &site).await.unwrap();
+    // Every message tells patients how to reach the practice.
+    store::organisation::set_site_phone(&mut tx, site.id, "0117 496 0123").await.unwrap();
     tx.commit().await.unwrap();
     site
 }
@@ -1774,6 +1776,8 @@ mod scheduling_api {
 
 #[path = "http/display.rs"]
 mod display;
+#[path = "http/links.rs"]
+mod links;
 #[path = "http/message_pages.rs"]
 mod message_pages;
 #[path = "http/messaging.rs"]

@@ -4,6 +4,7 @@
 //! calendar event for email.
 
 use super::choose::{CarerFacts, Facts};
+use super::links::LinkPurpose;
 use crate::{App, Result};
 use domain::messaging::{Contact, Kind, MessageData, Offer, Place};
 use domain::scheduling::Mode;
@@ -200,6 +201,7 @@ pub async fn prepare(app: &App, job: &JobRow, now: Timestamp) -> Result<Prepared
             reply_by.map(|reply_by| Offer {
                 accept: format!("{b}/o/{token}/accept"),
                 decline: format!("{b}/o/{token}/decline"),
+                answer: format!("{b}/o/{token}"),
                 reply_by,
             })
         }
@@ -209,16 +211,24 @@ pub async fn prepare(app: &App, job: &JobRow, now: Timestamp) -> Result<Prepared
         patient.preferred_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| {
             patient.given_names.split_whitespace().next().unwrap_or(&patient.given_names).to_owned()
         });
+    // Signed links (`super::links`) to cancel a booked appointment, and to say the patient will come.
+    let (mut cancel_link, mut confirm_link) = (None, None);
+    if let (Some(b), Some(a)) = (&base, &appointment) {
+        if domain::messaging::variables(kind).contains(&"cancel") {
+            cancel_link = Some(format!("{b}/l/{}", app.appointment_link(LinkPurpose::Cancel, a.id).await?));
+        }
+        if domain::messaging::variables(kind).contains(&"confirm") {
+            confirm_link = Some(format!("{b}/l/{}", app.appointment_link(LinkPurpose::Confirm, a.id).await?));
+        }
+    }
     let data = MessageData {
         practice: practice.clone(),
         preferred_name,
         start: appointment.as_ref().map(|a| a.starts_at.0.to_zoned(tz.clone()).datetime()),
         place,
         bring: service.as_ref().map(|s| s.preparation.clone()).filter(|s| !s.trim().is_empty()),
-        contact: Contact {
-            phone: site.phone.clone().filter(|p| !p.trim().is_empty()),
-            link: base.as_ref().map(|b| format!("{b}/my")),
-        },
+        contact: Contact { phone: site.phone.clone().filter(|p| !p.trim().is_empty()), link: cancel_link },
+        confirm: confirm_link,
         offer,
         delay_minutes: payload.delay_minutes.and_then(|m| u32::try_from(m).ok()),
         aftercare: service.as_ref().map(|s| s.aftercare.clone()).filter(|s| !s.trim().is_empty()),

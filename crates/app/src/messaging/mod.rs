@@ -5,6 +5,7 @@
 pub mod choose;
 pub mod compose;
 pub mod email;
+pub mod links;
 pub mod outbox;
 pub mod receipts;
 pub mod reminders;

@@ -34,6 +34,8 @@ pub fn relationship(actor: &Actor, p: &PatientRow) -> Relationship {
             Relationship::CareTeam
         }
         Role::Clinician => Relationship::Registered,
+        // A message link proves the holder is the patient it was sent to.
+        Role::Patient if actor.via == crate::context::Via::MessageLink && actor.user_id == p.id => Relationship::Own,
         Role::Patient => Relationship::None,
         _ => Relationship::Registered,
     }

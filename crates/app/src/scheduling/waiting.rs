@@ -270,7 +270,7 @@ impl App {
                 ..freed.clone()
             };
             schedule_store::insert_appointment(tx, &hold).await?;
-            let mut secret = [0u8; 32];
+            let mut secret = [0u8; 16]; // 128 bits: short enough for a text message
             rand::rng().fill_bytes(&mut secret);
             let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
             let offer = OfferRow {
@@ -326,6 +326,14 @@ impl App {
             return Ok(Some(offer));
         }
         Ok(None)
+    }
+
+    /// The offer a link's token is for, if any (nothing is read about the patient).
+    pub(crate) async fn offer_of_token(&self, token: &str) -> Result<Option<OfferRow>> {
+        if token.trim().is_empty() || token.len() > 100 {
+            return Ok(None);
+        }
+        Ok(waiting_store::offer_by_token(self.db(), &token_hash(token.trim())).await?)
     }
 
     /// The patient's answer from the offer link (no login: the token is the authority).

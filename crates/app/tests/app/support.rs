@@ -94,6 +94,8 @@ pub async fn practice_with(app: App, rota: Rota) -> Practice {
     let mut tx = app.db().begin().await.unwrap();
     store::organisation::insert_organisation(&mut tx, &org).await.unwrap();
     store::organisation::insert_site(&mut tx, &site).await.unwrap();
+    // Every message tells patients how to reach the practice.
+    store::organisation::set_site_phone(&mut tx, site.id, "0117 496 0123").await.unwrap();
     tx.commit().await.unwrap();
     let clinician = as_role(&app, Role::Clinician).await;
     let op = Ctx::command_line();

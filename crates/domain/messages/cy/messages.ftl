@@ -17,6 +17,8 @@ cancel-phone-link = I ganslo neu newid, ffoniwch { $phone } neu ewch i { $link }
 cancel-phone = I ganslo neu newid, ffoniwch { $phone }.
 cancel-link = I ganslo neu newid, ewch i { $link }
 
+confirm-link = Fyddwch chi'n dod? Rhowch wybod i ni yma: { $link }
+
 rebook-phone-link = I drefnu amser newydd, ffoniwch { $phone } neu ewch i { $link }
 rebook-phone = I drefnu amser newydd, ffoniwch { $phone }.
 rebook-link = I drefnu amser newydd, ewch i { $link }
@@ -103,6 +105,8 @@ reminder-email-body =
 
     { $bring }
 
+    { $confirm }
+
     { $cancel }
 
     Diolch,
@@ -117,6 +121,8 @@ reminder-email-body-easy-read =
     { $where }
 
     { $bring }
+
+    { $confirm }
 
     Methu dod? Rhowch wybod i ni.
     { $cancel }
@@ -246,14 +252,12 @@ cancellation-by-patient-email-body-easy-read =
 waiting-list-offer-sms =
     { $practice }: Helo { $name }. Mae apwyntiad cynharach ar gael.
     Pryd: { $when }
-    Derbyn: { $accept }
-    Gwrthod: { $decline }
+    Derbyn neu wrthod: { $answer }
     Atebwch erbyn: { $deadline }
 waiting-list-offer-sms-easy-read =
     Helo { $name }. Mae gan { $practice } amser cynharach i chi.
     Pryd: { $when }
-    Ie: { $accept }
-    Na: { $decline }
+    Ie neu na? Dywedwch wrthym yma: { $answer }
     Atebwch erbyn: { $deadline }
 waiting-list-offer-email-subject = Mae apwyntiad cynharach ar gael
 waiting-list-offer-email-subject-easy-read = Hoffech chi apwyntiad cynharach?

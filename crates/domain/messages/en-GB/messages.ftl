@@ -17,6 +17,8 @@ cancel-phone-link = To cancel or change, call { $phone } or go to { $link }
 cancel-phone = To cancel or change, call { $phone }.
 cancel-link = To cancel or change, go to { $link }
 
+confirm-link = Will you come? Please tell us here: { $link }
+
 rebook-phone-link = To book a new time, call { $phone } or go to { $link }
 rebook-phone = To book a new time, call { $phone }.
 rebook-link = To book a new time, go to { $link }
@@ -101,6 +103,8 @@ reminder-email-body =
 
     { $bring }
 
+    { $confirm }
+
     { $cancel }
 
     Thank you,
@@ -115,6 +119,8 @@ reminder-email-body-easy-read =
     { $where }
 
     { $bring }
+
+    { $confirm }
 
     Cannot come? Please tell us.
     { $cancel }
@@ -232,13 +238,11 @@ cancellation-by-patient-email-body-easy-read =
 
 waiting-list-offer-sms =
     { $practice }: { $name }, an earlier appointment is free: { $when }.
-    To take it: { $accept }
-    To say no: { $decline }
+    To take it or say no: { $answer }
     Please reply by { $deadline }.
 waiting-list-offer-sms-easy-read =
     Hello { $name }. { $practice } has an earlier time for you: { $when }.
-    Yes: { $accept }
-    No: { $decline }
+    Yes or no? Tell us here: { $answer }
     Reply by { $deadline }.
 waiting-list-offer-email-subject = An earlier appointment is free
 waiting-list-offer-email-subject-easy-read = Would you like an earlier appointment?

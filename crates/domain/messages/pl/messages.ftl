@@ -15,6 +15,8 @@ cancel-phone-link = Aby odwołać lub zmienić wizytę, zadzwoń pod numer { $ph
 cancel-phone = Aby odwołać lub zmienić wizytę, zadzwoń pod numer { $phone }.
 cancel-link = Aby odwołać lub zmienić wizytę, wejdź na { $link }
 
+confirm-link = Czy przyjdziesz? Daj nam znać tutaj: { $link }
+
 rebook-phone-link = Aby umówić nowy termin, zadzwoń pod numer { $phone } lub wejdź na { $link }
 rebook-phone = Aby umówić nowy termin, zadzwoń pod numer { $phone }.
 rebook-link = Aby umówić nowy termin, wejdź na { $link }
@@ -105,6 +107,8 @@ reminder-email-body =
 
     { $bring }
 
+    { $confirm }
+
     { $cancel }
 
     Dziękujemy,
@@ -121,6 +125,8 @@ reminder-email-body-easy-read =
     { $where }
 
     { $bring }
+
+    { $confirm }
 
     Nie możesz przyjść? Daj nam znać.
     { $cancel }
@@ -255,15 +261,13 @@ cancellation-by-patient-email-body-easy-read =
 waiting-list-offer-sms =
     { $practice }: Dzień dobry, { $name }. Jest wolny wcześniejszy termin.
     Termin: { $when }
-    Aby przyjąć: { $accept }
-    Aby odmówić: { $decline }
+    Przyjmij lub odmów: { $answer }
     Odpowiedz do: { $deadline }
 waiting-list-offer-sms-easy-read =
     Dzień dobry, { $name }. Mamy dla Ciebie wcześniejszy termin.
     Przychodnia: { $practice }
     Termin: { $when }
-    Tak: { $accept }
-    Nie: { $decline }
+    Tak czy nie? Powiedz nam tutaj: { $answer }
     Odpowiedz do: { $deadline }
 waiting-list-offer-email-subject = Jest wolny wcześniejszy termin
 waiting-list-offer-email-subject-easy-read = Chcesz wcześniejszą wizytę?

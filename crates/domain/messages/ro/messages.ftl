@@ -15,6 +15,8 @@ cancel-phone-link = Pentru a anula sau a schimba programarea, sunați la { $phon
 cancel-phone = Pentru a anula sau a schimba programarea, sunați la { $phone }.
 cancel-link = Pentru a anula sau a schimba programarea, intrați pe { $link }
 
+confirm-link = Veniți? Vă rugăm să ne spuneți aici: { $link }
+
 rebook-phone-link = Pentru o nouă programare, sunați la { $phone } sau intrați pe { $link }
 rebook-phone = Pentru o nouă programare, sunați la { $phone }.
 rebook-link = Pentru o nouă programare, intrați pe { $link }
@@ -105,6 +107,8 @@ reminder-email-body =
 
     { $bring }
 
+    { $confirm }
+
     { $cancel }
 
     Vă mulțumim,
@@ -121,6 +125,8 @@ reminder-email-body-easy-read =
     { $where }
 
     { $bring }
+
+    { $confirm }
 
     Nu puteți veni? Vă rugăm să ne spuneți.
     { $cancel }
@@ -255,15 +261,13 @@ cancellation-by-patient-email-body-easy-read =
 waiting-list-offer-sms =
     { $practice }: Bună ziua, { $name }. Avem liberă o programare mai devreme.
     Când: { $when }
-    Accept: { $accept }
-    Refuz: { $decline }
+    Acceptați sau refuzați: { $answer }
     Răspundeți până la: { $deadline }
 waiting-list-offer-sms-easy-read =
     Bună ziua, { $name }. Avem o oră mai devreme pentru dvs.
     Clinica: { $practice }
     Când: { $when }
-    Da: { $accept }
-    Nu: { $decline }
+    Da sau nu? Spuneți-ne aici: { $answer }
     Răspundeți până la: { $deadline }
 waiting-list-offer-email-subject = O programare mai devreme este liberă
 waiting-list-offer-email-subject-easy-read = Doriți o programare mai devreme?

@@ -15,6 +15,8 @@ cancel-phone-link = منسوخ کرنے یا بدلنے کے لیے { $phone } �
 cancel-phone = منسوخ کرنے یا بدلنے کے لیے { $phone } پر فون کریں۔
 cancel-link = منسوخ کرنے یا بدلنے کے لیے { $link } پر جائیں
 
+confirm-link = کیا آپ آئیں گے؟ براہ کرم ہمیں یہاں بتائیں: { $link }
+
 rebook-phone-link = نیا وقت لینے کے لیے { $phone } پر فون کریں یا { $link } پر جائیں
 rebook-phone = نیا وقت لینے کے لیے { $phone } پر فون کریں۔
 rebook-link = نیا وقت لینے کے لیے { $link } پر جائیں
@@ -105,6 +107,8 @@ reminder-email-body =
 
     { $bring }
 
+    { $confirm }
+
     { $cancel }
 
     شکریہ،
@@ -121,6 +125,8 @@ reminder-email-body-easy-read =
     { $where }
 
     { $bring }
+
+    { $confirm }
 
     نہیں آ سکتے؟ براہ کرم ہمیں بتائیں۔
     { $cancel }
@@ -255,15 +261,13 @@ cancellation-by-patient-email-body-easy-read =
 waiting-list-offer-sms =
     { $practice }: ہیلو { $name }۔ ایک پہلے کی اپائنٹمنٹ خالی ہے۔
     وقت: { $when }
-    قبول کریں: { $accept }
-    انکار کریں: { $decline }
+    قبول یا انکار کریں: { $answer }
     جواب کی آخری تاریخ: { $deadline }
 waiting-list-offer-sms-easy-read =
     ہیلو { $name }۔ ہمارے پاس آپ کے لیے پہلے کا وقت ہے۔
     کلینک: { $practice }
     وقت: { $when }
-    ہاں: { $accept }
-    نہیں: { $decline }
+    ہاں یا نہیں؟ ہمیں یہاں بتائیں: { $answer }
     جواب کی آخری تاریخ: { $deadline }
 waiting-list-offer-email-subject = ایک پہلے کی اپائنٹمنٹ خالی ہے
 waiting-list-offer-email-subject-easy-read = کیا آپ پہلے کی اپائنٹمنٹ چاہتے ہیں؟

@@ -1,7 +1,7 @@
 //! Demo data for template previews (staff editor) and for the tests of the shipped templates.
 
 use super::Kind;
-use super::render::{Contact, MessageData, Offer, Place};
+use super::render::{Contact, MessageData, Offer, Place, variables};
 use jiff::civil::date;
 
 /// Ordinary data: short names, a phone number and a link.
@@ -13,10 +13,16 @@ pub fn data(kind: Kind) -> MessageData {
         start: kind.needs_appointment().then_some(start),
         place: Some(Place::Surgery { address: "Riverside Surgery, 1 High Street, Oldtown OT1 2AB".into() }),
         bring: Some("a list of the medicines you take".into()),
-        contact: Contact { phone: Some("01632 960123".into()), link: Some("https://riverside.example/a/Xk3".into()) },
+        // Links are signed per appointment, for the messages that can cancel one; the others give the phone.
+        contact: Contact {
+            phone: Some("01632 960123".into()),
+            link: variables(kind).contains(&"cancel").then(|| "https://riverside.example/l/Xk3".into()),
+        },
+        confirm: Some("https://riverside.example/l/Yc4".into()),
         offer: Some(Offer {
             accept: "https://riverside.example/o/Yes7".into(),
             decline: "https://riverside.example/o/No7".into(),
+            answer: "https://riverside.example/o/Ans7".into(),
             reply_by: date(2026, 3, 2).at(17, 0, 0, 0),
         }),
         delay_minutes: Some(20),
@@ -36,11 +42,15 @@ pub fn long_data(kind: Kind) -> MessageData {
     d.bring = Some("your repeat prescription list and any inhalers".into());
     d.contact = Contact {
         phone: Some("01632 960123".into()),
-        link: Some("https://carefront.riverside.example/l/5mQx9Tz2Kp".into()),
+        link: variables(kind)
+            .contains(&"cancel")
+            .then(|| "https://carefront.riverside.example/l/AmXkq3J0bS2wYl9fQe4uR7tVn1cDzH6p".into()),
     };
+    d.confirm = Some("https://carefront.riverside.example/l/AVpXkq3J0bS2wYl9fQe4uR7tVn1cDzH6".into());
     d.offer = Some(Offer {
-        accept: "https://carefront.riverside.example/o/Ak7Lm3Qp9X".into(),
-        decline: "https://carefront.riverside.example/o/Dq2Wn8Rt4Y".into(),
+        accept: "https://carefront.riverside.example/o/Ak7Lm3Qp9XcV2bN8mW4eR6/accept".into(),
+        decline: "https://carefront.riverside.example/o/Ak7Lm3Qp9XcV2bN8mW4eR6/decline".into(),
+        answer: "https://carefront.riverside.example/o/Ak7Lm3Qp9XcV2bN8mW4eR6".into(),
         reply_by: date(2026, 9, 29).at(17, 30, 0, 0),
     });
     d.delay_minutes = Some(45);

@@ -100,6 +100,9 @@ pub struct Contact {
 pub struct Offer {
     pub accept: String,
     pub decline: String,
+    /// The page with both choices (a text message has room for one link).
+    #[serde(default)]
+    pub answer: String,
     pub reply_by: DateTime,
 }
 
@@ -114,6 +117,9 @@ pub struct MessageData {
     /// What to bring, from the service (practice wording, not translated).
     pub bring: Option<String>,
     pub contact: Contact,
+    /// The signed link that lets the patient say they will come (reminders; `None` without a public URL).
+    #[serde(default)]
+    pub confirm: Option<String>,
     pub offer: Option<Offer>,
     pub delay_minutes: Option<u32>,
     /// The service's aftercare text, for a post-visit message.
@@ -174,16 +180,26 @@ pub fn message_id(kind: Kind, channel: Channel, variant: Variant, part: Part) ->
 /// The placeholders a kind's templates may use. Every kind has `$practice` and `$name`.
 pub fn variables(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::BookingConfirmation | Kind::Reminder | Kind::Reschedule => {
-            &["practice", "name", "when", "where", "bring", "cancel"]
-        }
+        Kind::BookingConfirmation | Kind::Reschedule => &["practice", "name", "when", "where", "bring", "cancel"],
+        Kind::Reminder => &["practice", "name", "when", "where", "bring", "confirm", "cancel"],
         Kind::CancellationByPractice | Kind::CancellationByPatient | Kind::MissedAppointment => {
             &["practice", "name", "when", "rebook"]
         }
-        Kind::WaitingListOffer => &["practice", "name", "when", "where", "accept", "decline", "deadline"],
+        Kind::WaitingListOffer => &["practice", "name", "when", "where", "accept", "decline", "answer", "deadline"],
         Kind::RunningLate => &["practice", "name", "when", "minutes"],
         Kind::PostVisit => &["practice", "name", "when", "aftercare", "contact"],
         Kind::ReferralReceived => &["practice", "name", "contact"],
+    }
+}
+
+/// A text message names the site and its postcode ("Riverside Health Centre, OT12 3AB"); the full address
+/// (site, street, town, postcode, as [`Place::Surgery`] holds it) is for email and letters, and would push
+/// a text into a third segment.
+fn short_address(address: &str) -> String {
+    let parts: Vec<&str> = address.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [first, .., last] if parts.len() > 2 => format!("{first}, {last}"),
+        _ => address.trim().to_owned(),
     }
 }
 
@@ -341,6 +357,9 @@ impl Renderer {
                 },
                 "where" => {
                     let (id, arg) = match data.place.as_ref().ok_or(RenderError::MissingData { field: "place" })? {
+                        Place::Surgery { address } if channel == Channel::Sms => {
+                            ("where-surgery", Some(("address", &short_address(address))))
+                        }
                         Place::Surgery { address } => ("where-surgery", Some(("address", address))),
                         Place::HomeVisit => ("where-home", None),
                         Place::Telephone => ("where-phone", None),
@@ -366,15 +385,27 @@ impl Renderer {
                     }
                     None => "".into(),
                 },
+                "confirm" => match data.confirm.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+                    Some(link) => {
+                        let mut a = FluentArgs::new();
+                        a.set("link", link.to_owned());
+                        match self.format(language, "confirm-link", &a)? {
+                            Some(s) => s.into(),
+                            None => return Ok(None),
+                        }
+                    }
+                    None => "".into(),
+                },
                 "cancel" | "rebook" | "contact" => match self.contact_phrase(var, channel, language, &data.contact)? {
                     Some(s) => s.into(),
                     None => return Ok(None),
                 },
-                "accept" | "decline" | "deadline" => {
+                "accept" | "decline" | "answer" | "deadline" => {
                     let offer = data.offer.as_ref().ok_or(RenderError::MissingData { field: "offer" })?;
                     match var {
                         "accept" => offer.accept.trim().to_owned().into(),
                         "decline" => offer.decline.trim().to_owned().into(),
+                        "answer" => offer.answer.trim().to_owned().into(),
                         _ => when_in_words(offer.reply_by, language).into(),
                     }
                 }

@@ -5,6 +5,7 @@ mod account;
 mod audit;
 mod display;
 mod home;
+mod links;
 mod messages;
 mod patients;
 mod schedule;
@@ -70,11 +71,18 @@ pub struct Shell {
     pub lang: Lang,
     pub staff: Option<NavUser>,
     pub errors: Vec<FieldError>,
+    /// A page for patients: the practice's name heads it, and there is no way into the staff pages.
+    pub practice: Option<String>,
 }
 
 impl Shell {
     pub fn public(title: &str) -> Self {
         Self { title: title.to_owned(), ..Default::default() }
+    }
+
+    /// A page for patients, in their language, headed with the practice's name.
+    pub fn patient(title: &str, lang: Lang, practice: &str) -> Self {
+        Self { title: title.to_owned(), lang, practice: Some(practice.to_owned()), ..Default::default() }
     }
 
     pub fn staff(title: &str, staff: &Staff) -> Self {
@@ -181,6 +189,7 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .merge(display::routes())
         .merge(waiting::routes())
         .merge(messages::routes())
+        .merge(links::routes())
 }
 
 /// A one-time message shown on the next page (after a redirect).

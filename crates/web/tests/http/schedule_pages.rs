@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 /// A practice: one site (Europe/London), one GP offering 10-minute appointments every day from 09:00 to
 /// 10:00 local, and a receptionist signed in at the desk.
-struct Practice {
-    app: App,
-    router: Router,
+pub(super) struct Practice {
+    pub(super) app: App,
+    pub(super) router: Router,
     token: String,
     site: String,
     gp: String,
@@ -22,6 +22,11 @@ struct Practice {
 }
 
 async fn practice(db: Db) -> Practice {
+    practice_with(db, "").await
+}
+
+/// The same practice, with more settings for its service (`,"cancel_cutoff_minutes":2880`).
+pub(super) async fn practice_with(db: Db, service_settings: &str) -> Practice {
     let (app, router) = setup(db).await;
     let site = add_site(&app).await;
     app.create_user(
@@ -48,7 +53,7 @@ async fn practice(db: Db) -> Practice {
     let service = post(
         "/api/v1/services",
         format!(
-            r#"{{"name":"GP appointment","duration_minutes":10,"mode":"face_to_face","max_days_ahead":366,"preparation":"Bring your medicines","practitioners":["{gp}"]}}"#
+            r#"{{"name":"GP appointment","duration_minutes":10,"mode":"face_to_face","max_days_ahead":366,"preparation":"Bring your medicines","practitioners":["{gp}"]{service_settings}}}"#
         ),
     )
     .await;
@@ -67,7 +72,7 @@ async fn practice(db: Db) -> Practice {
 }
 
 impl Practice {
-    async fn patient(&self, given: &str, extra: &str) -> String {
+    pub(super) async fn patient(&self, given: &str, extra: &str) -> String {
         let body =
             format!(r#"{{"given_names":"{given}","family_name":"Testing","date_of_birth":"1980-02-01"{extra}}}"#);
         let res = api(
@@ -82,7 +87,7 @@ impl Practice {
         res.json()["id"].as_str().unwrap().to_owned()
     }
 
-    async fn book(&self, patient: &str, start: &str) -> String {
+    pub(super) async fn book(&self, patient: &str, start: &str) -> String {
         let body = format!(
             r#"{{"patient_id":"{patient}","service_id":"{}","practitioner_id":"{}","start":"{start}"}}"#,
             self.service, self.gp
@@ -99,7 +104,7 @@ impl Practice {
         res.json()["id"].as_str().unwrap().to_owned()
     }
 
-    async fn stored(&self, id: &str) -> AppointmentRow {
+    pub(super) async fn stored(&self, id: &str) -> AppointmentRow {
         store::scheduling::appointment(self.app.db(), id.parse().unwrap()).await.unwrap().unwrap()
     }
 
@@ -114,12 +119,12 @@ impl Practice {
     }
 }
 
-fn tomorrow() -> Date {
+pub(super) fn tomorrow() -> Date {
     jiff::Zoned::now().in_tz("Europe/London").unwrap().date().tomorrow().unwrap()
 }
 
 /// A local time at the site as an instant (`2027-06-07T08:00:00Z`).
-fn instant(date: Date, h: i8, m: i8) -> String {
+pub(super) fn instant(date: Date, h: i8, m: i8) -> String {
     date.at(h, m, 0, 0).in_tz("Europe/London").unwrap().timestamp().to_string()
 }
 

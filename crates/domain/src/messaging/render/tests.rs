@@ -77,13 +77,19 @@ fn what_each_kind_says() {
         let t = r(k, Channel::Email);
         assert!(t.contains("Where: Riverside Surgery, 1 High Street"), "{t}");
         assert!(t.contains("Please bring a list of the medicines you take."), "{t}");
-        assert!(t.contains("call 01632 960123 or go to https://riverside.example/a/Xk3"), "{t}");
+        assert!(t.contains("call 01632 960123 or go to https://riverside.example/l/Xk3"), "{t}");
     }
-    let offer = r(Kind::WaitingListOffer, Channel::Sms);
+    let reminder = r(Kind::Reminder, Channel::Email);
+    assert!(reminder.contains("Will you come? Please tell us here: https://riverside.example/l/Yc4"), "{reminder}");
+    // A text names the site and postcode; the email has the whole address.
+    assert!(r(Kind::Reminder, Channel::Sms).contains("Where: Riverside Surgery, Oldtown OT1 2AB\n"));
+    let offer = r(Kind::WaitingListOffer, Channel::Email);
     assert!(offer.contains("o/Yes7") && offer.contains("o/No7") && offer.contains("Monday 2 March at 5pm"), "{offer}");
+    let offer = r(Kind::WaitingListOffer, Channel::Sms);
+    assert!(offer.contains("To take it or say no: https://riverside.example/o/Ans7"), "{offer}");
     assert!(r(Kind::RunningLate, Channel::Sms).contains("about 20 minutes late"));
     assert!(r(Kind::PostVisit, Channel::Email).contains("Keep the plaster on"));
-    assert!(r(Kind::MissedAppointment, Channel::Sms).contains("To book again: 01632 960123 or https://"));
+    assert!(r(Kind::MissedAppointment, Channel::Sms).contains("To book again, call 01632 960123."));
 }
 
 #[test]
