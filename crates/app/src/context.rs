@@ -14,6 +14,8 @@ pub enum Via {
     /// A signed link from a message sent to the patient (`messaging::links`): the actor is that patient,
     /// and the actor's id is the patient's record id.
     MessageLink,
+    /// A text message from a mobile number on the patient's record (`messaging::replies`).
+    SmsReply,
 }
 
 #[derive(Debug, Clone)]

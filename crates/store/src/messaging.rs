@@ -3,4 +3,5 @@
 pub mod links;
 pub mod outbox;
 pub mod receipts;
+pub mod replies;
 pub mod templates;

@@ -1784,6 +1784,8 @@ mod message_pages;
 mod messaging;
 #[path = "http/referrals.rs"]
 mod referrals;
+#[path = "http/replies.rs"]
+mod replies;
 #[path = "http/schedule_pages.rs"]
 mod schedule_pages;
 #[path = "http/sms.rs"]

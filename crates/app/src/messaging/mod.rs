@@ -9,6 +9,7 @@ pub mod links;
 pub mod outbox;
 pub mod receipts;
 pub mod reminders;
+pub mod replies;
 pub mod sms;
 pub mod smtp_sink;
 pub mod templates;

@@ -34,8 +34,13 @@ pub fn relationship(actor: &Actor, p: &PatientRow) -> Relationship {
             Relationship::CareTeam
         }
         Role::Clinician => Relationship::Registered,
-        // A message link proves the holder is the patient it was sent to.
-        Role::Patient if actor.via == crate::context::Via::MessageLink && actor.user_id == p.id => Relationship::Own,
+        // A message link, or a text from the record's own mobile number, proves the holder is the patient.
+        Role::Patient
+            if matches!(actor.via, crate::context::Via::MessageLink | crate::context::Via::SmsReply)
+                && actor.user_id == p.id =>
+        {
+            Relationship::Own
+        }
         Role::Patient => Relationship::None,
         _ => Relationship::Registered,
     }

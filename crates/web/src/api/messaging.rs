@@ -1,12 +1,14 @@
-//! Messaging API: the outbox and dead letters, delivery receipts from SMS providers, template previews.
+//! Messaging API: the outbox and dead letters, delivery receipts and replies from SMS providers, template previews.
 
 mod outbox;
 mod receipts;
+mod replies;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn routes(api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     let api = outbox::routes(api);
-    receipts::routes(api)
+    let api = receipts::routes(api);
+    replies::routes(api)
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 pub(super) struct Practice {
     pub(super) app: App,
     pub(super) router: Router,
-    token: String,
+    pub(super) token: String,
     site: String,
     gp: String,
     service: String,

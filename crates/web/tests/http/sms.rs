@@ -8,13 +8,13 @@ use super::*;
 use app::messaging::receipts::{ReceiptKeys, twilio_signature};
 use store::messaging::outbox::{self as outbox_store, MessageRow};
 
-const PUBLIC_URL: &str = "https://carefront.example.nhs.uk";
-const TWILIO_TOKEN: &str = "twilio-auth-token-for-tests";
-const NOTIFY_TOKEN: &str = "notify-callback-token-for-tests";
+pub(super) const PUBLIC_URL: &str = "https://carefront.example.nhs.uk";
+pub(super) const TWILIO_TOKEN: &str = "twilio-auth-token-for-tests";
+pub(super) const NOTIFY_TOKEN: &str = "notify-callback-token-for-tests";
 const TWILIO_PATH: &str = "/api/v1/receipts/twilio";
 const NOTIFY_PATH: &str = "/api/v1/receipts/notify";
 
-fn receipts_router(app: &App, keys: Option<ReceiptKeys>) -> Router {
+pub(super) fn receipts_router(app: &App, keys: Option<ReceiptKeys>) -> Router {
     let config = WebConfig { public_url: Some(PUBLIC_URL.into()), ..WebConfig::default() };
     let router = web::router(app.clone(), config);
     let router = match keys {
@@ -24,7 +24,7 @@ fn receipts_router(app: &App, keys: Option<ReceiptKeys>) -> Router {
     router.layer(Extension(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000)))))
 }
 
-fn keys() -> ReceiptKeys {
+pub(super) fn keys() -> ReceiptKeys {
     ReceiptKeys::new(Some(NOTIFY_TOKEN), Some(TWILIO_TOKEN))
 }
 

@@ -51,7 +51,7 @@ pub struct TwilioReceipt {
     pub ErrorCode: Option<String>,
 }
 
-fn op_of(parts: &Parts) -> OperationId {
+pub(super) fn op_of(parts: &Parts) -> OperationId {
     crate::auth::operation_id(parts)
 }
 
@@ -88,47 +88,9 @@ pub async fn notify_receipt(
     body: Bytes,
 ) -> Response {
     let op = op_of(&parts);
-    let presented = bearer(&parts.headers).unwrap_or_default();
-    match keys.as_ref().and_then(|k| k.notify_token_ok(presented)) {
-        None => return refused(op, "Notify"),
-        Some(false) => {
-            let mut res = problem(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "The callback token is missing or not right",
-                op,
-                vec![],
-            );
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"carefront\""));
-            return res;
-        }
-        Some(true) => {}
-    }
-    if !has_content_type(&parts.headers, |ct| ct == "application/json" || ct.ends_with("+json")) {
-        return problem(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Send the body as application/json",
-            op,
-            vec![],
-        );
-    }
-    let de = &mut serde_json::Deserializer::from_slice(&body);
-    let input: NotifyReceipt = match serde_path_to_error::deserialize(de) {
+    let input: NotifyReceipt = match notify_body(keys.as_deref(), &parts, &body, op) {
         Ok(v) => v,
-        Err(err) => {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            return match inner.classify() {
-                Category::Data => {
-                    let field = if path == "." { "body".to_owned() } else { path };
-                    let message = inner.to_string();
-                    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-                    invalid(op, vec![FieldError::new(field, message)])
-                }
-                _ => problem(StatusCode::BAD_REQUEST, "malformed-json", "The body is not valid JSON", op, vec![]),
-            };
-        }
+        Err(res) => return *res,
     };
     let Some(status) = DeliveryStatus::from_notify(&input.status) else {
         return invalid(op, vec![FieldError::new("status", "not a status Notify sends for text messages")]);
@@ -169,37 +131,11 @@ pub async fn twilio_receipt(
     body: Bytes,
 ) -> Response {
     let op = op_of(&parts);
-    let Some(keys) = keys.filter(|k| k.twilio_auth_token.is_some()) else { return refused(op, "Twilio") };
-    let Some(public_url) = state.config.public_url.as_deref() else {
-        tracing::warn!("Twilio receipt refused: its signature covers the public URL, and --public-url is not set");
-        return refused(op, "Twilio (set the public URL)");
+    let params = match twilio_form(&state, keys.as_deref(), &parts, &body, op) {
+        Ok(p) => p,
+        Err(res) => return *res,
     };
-    if !has_content_type(&parts.headers, |ct| ct == "application/x-www-form-urlencoded") {
-        return problem(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Send the body as application/x-www-form-urlencoded",
-            op,
-            vec![],
-        );
-    }
-    let Ok(params) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
-        return problem(StatusCode::BAD_REQUEST, "malformed-form", "The body is not a valid form", op, vec![]);
-    };
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/api/v1/receipts/twilio");
-    let url = format!("{}{path}", public_url.trim_end_matches('/'));
-    let signature = parts.headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if keys.twilio_signature_ok(&url, &params, signature) != Some(true) {
-        tracing::warn!("Twilio receipt refused: bad or missing X-Twilio-Signature");
-        return problem(
-            StatusCode::FORBIDDEN,
-            "bad-signature",
-            "The X-Twilio-Signature header is missing or not right",
-            op,
-            vec![],
-        );
-    }
-    let field = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let field = |name: &str| form_field(&params, name);
     let mut errors = Vec::new();
     let sid = field("MessageSid");
     if sid.is_none() {
@@ -223,6 +159,110 @@ pub async fn twilio_receipt(
     .await
 }
 
+/// A Notify callback's JSON body, once its bearer token is checked: the shared front door of Notify's
+/// receipts and replies. `Err` is the response to give.
+pub(super) fn notify_body<T: serde::de::DeserializeOwned>(
+    keys: Option<&ReceiptKeys>,
+    parts: &Parts,
+    body: &[u8],
+    op: OperationId,
+) -> Result<T, Box<Response>> {
+    let presented = bearer(&parts.headers).unwrap_or_default();
+    match keys.and_then(|k| k.notify_token_ok(presented)) {
+        None => return Err(Box::new(refused(op, "Notify"))),
+        Some(false) => {
+            let mut res = problem(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "The callback token is missing or not right",
+                op,
+                vec![],
+            );
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"carefront\""));
+            return Err(Box::new(res));
+        }
+        Some(true) => {}
+    }
+    if !has_content_type(&parts.headers, |ct| ct == "application/json" || ct.ends_with("+json")) {
+        return Err(Box::new(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send the body as application/json",
+            op,
+            vec![],
+        )));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|err| -> Box<Response> {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        Box::new(match inner.classify() {
+            Category::Data => {
+                let field = if path == "." { "body".to_owned() } else { path };
+                let message = inner.to_string();
+                let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+                invalid(op, vec![FieldError::new(field, message)])
+            }
+            _ => problem(StatusCode::BAD_REQUEST, "malformed-json", "The body is not valid JSON", op, vec![]),
+        })
+    })
+}
+
+/// A Twilio webhook's form, once its `X-Twilio-Signature` is checked against the public URL + this path:
+/// the shared front door of Twilio's status callbacks and incoming messages. `Err` is the response to give.
+pub(super) fn twilio_form(
+    state: &AppState,
+    keys: Option<&ReceiptKeys>,
+    parts: &Parts,
+    body: &[u8],
+    op: OperationId,
+) -> Result<Vec<(String, String)>, Box<Response>> {
+    let Some(keys) = keys.filter(|k| k.twilio_auth_token.is_some()) else {
+        return Err(Box::new(refused(op, "Twilio")));
+    };
+    let Some(public_url) = state.config.public_url.as_deref() else {
+        tracing::warn!("Twilio callback refused: its signature covers the public URL, and --public-url is not set");
+        return Err(Box::new(refused(op, "Twilio (set the public URL)")));
+    };
+    if !has_content_type(&parts.headers, |ct| ct == "application/x-www-form-urlencoded") {
+        return Err(Box::new(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send the body as application/x-www-form-urlencoded",
+            op,
+            vec![],
+        )));
+    }
+    let Ok(params) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) else {
+        return Err(Box::new(problem(
+            StatusCode::BAD_REQUEST,
+            "malformed-form",
+            "The body is not a valid form",
+            op,
+            vec![],
+        )));
+    };
+    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    let url = format!("{}{path}", public_url.trim_end_matches('/'));
+    let signature = parts.headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if keys.twilio_signature_ok(&url, &params, signature) != Some(true) {
+        tracing::warn!("Twilio callback refused: bad or missing X-Twilio-Signature");
+        return Err(Box::new(problem(
+            StatusCode::FORBIDDEN,
+            "bad-signature",
+            "The X-Twilio-Signature header is missing or not right",
+            op,
+            vec![],
+        )));
+    }
+    Ok(params)
+}
+
+/// A form field, when present and not empty.
+pub(super) fn form_field<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+}
+
 async fn record(state: &AppState, op: OperationId, receipt: SmsReceipt) -> Response {
     match state.app.record_sms_receipt(&receipt).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
@@ -230,7 +270,7 @@ async fn record(state: &AppState, op: OperationId, receipt: SmsReceipt) -> Respo
     }
 }
 
-fn invalid(op: OperationId, errors: Vec<FieldError>) -> Response {
+pub(super) fn invalid(op: OperationId, errors: Vec<FieldError>) -> Response {
     ApiError(AppError::Invalid(domain::Invalid(errors)), op).into_response()
 }
 

@@ -1,0 +1,21 @@
+-- Text messages patients send back (`CANCEL`, `STOP`, or anything else), one row per message the provider
+-- passed on. The provider's id is unique, so a replayed callback is recognised and does nothing twice.
+-- (0014 is left for the outbox worker's own changes.)
+CREATE TABLE sms_replies (
+    id             uuid PRIMARY KEY,
+    provider       text NOT NULL,
+    provider_id    text NOT NULL,
+    -- E.164 when it could be read as a phone number, else as received.
+    from_number    text NOT NULL,
+    body           text NOT NULL,
+    received_at    timestamptz NOT NULL,
+    -- The patient it was matched to, and the appointment it cancelled.
+    patient_id     uuid REFERENCES patients(id),
+    appointment_id uuid REFERENCES appointments(id),
+    action         text NOT NULL CHECK (action IN ('cancelled', 'opted_out', 'unknown_number', 'not_understood',
+                                                   'no_appointment', 'ambiguous', 'too_late')),
+    -- What happened, in words staff can act on.
+    outcome        text NOT NULL,
+    UNIQUE (provider, provider_id)
+);
+CREATE INDEX sms_replies_by_time ON sms_replies (received_at);
