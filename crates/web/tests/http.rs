@@ -1774,6 +1774,8 @@ mod scheduling_api {
     }
 }
 
+#[path = "http/dev_mail.rs"]
+mod dev_mail;
 #[path = "http/display.rs"]
 mod display;
 #[path = "http/links.rs"]

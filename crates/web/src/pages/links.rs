@@ -58,7 +58,9 @@ struct LinkTemplate {
 /// The page for one link, as it stands now. `cancel_path` is the cancel link offered from a confirm page.
 fn view(page: &LinkPage, lang: &Lang, here: &str, cancel_path: Option<String>) -> LinkView {
     let t = |k: &str| lang.t(k);
-    let phone = page.phone.as_deref();
+    // Isolated in a right-to-left page, so the groups of digits keep their order.
+    let phone = page.phone.as_deref().map(|p| lang.ltr_run(p));
+    let phone = phone.as_deref();
     let call_us = phone.map(|p| lang.t_with("link-call-us", &[("phone", p)]));
     let when = domain::messaging::when_in_words(page.start, page.language);
     let place = match page.mode.as_str() {

@@ -1,7 +1,8 @@
 //! Staff pages for messaging: every template previewed with demo data in every language and format,
 //! the editor for practice wording (checked before it is saved, with plain-language advice), and the
-//! letters to print in batches.
+//! letters to print in batches; and the demo's mail catcher (`/staff/dev/mail`).
 
+mod dev_mail;
 mod letters;
 mod templates;
 
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/messages/letters", get(letters::list))
         .route("/staff/messages/letters/print", get(letters::print))
         .route("/staff/messages/letters/printed", post(letters::mark_printed))
+        .route("/staff/dev/mail", get(dev_mail::list))
 }
 
 /// An instant as `3 March 2026 at 09:10`, UK time (staff pages).

@@ -145,6 +145,8 @@ struct ListPage {
     groups: Vec<KindGroup>,
     edited_count: usize,
     can_edit: bool,
+    /// The demo keeps mail in its catcher: link to it.
+    mail_catcher: bool,
 }
 
 pub async fn list(State(state): State<AppState>, staff: Staff) -> Response {
@@ -193,6 +195,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> Response {
         groups,
         edited_count: edited.len(),
         can_edit: role_may(staff.actor.role, Action::EditTemplates),
+        mail_catcher: super::dev_mail::catcher_on(&state),
     })
 }
 

@@ -1,0 +1,7 @@
+# Română (Romanian). DRAFT: this translation needs review by a native speaker before live use.
+# Drafted from the English by the developers. Only the page frame patients see on their own pages (the
+# pages reached from links in their messages); staff pages stay in English.
+
+service-name = Carefront
+skip-link = Salt la conținutul principal
+error-summary-title = A apărut o problemă
