@@ -11,6 +11,8 @@ pub mod governance;
 pub mod messaging;
 pub mod patients;
 pub mod scheduling;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use context::{Actor, Ctx, Via};
 pub use error::AppError;

@@ -33,12 +33,29 @@ pub struct MailArgs {
     /// The SMTP password, when the URL names the user but not the password (environment only).
     #[arg(long, env = "CAREFRONT_SMTP_PASSWORD", hide = true, hide_env_values = true, value_parser = parse_secret)]
     pub smtp_password: Option<SecretString>,
+    /// SMTP connections used at once, and kept open between messages.
+    #[arg(long, env = "CAREFRONT_SMTP_CONNECTIONS", default_value_t = EmailConfig::default().connections, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub smtp_connections: u32,
     /// Who email comes from, e.g. "Riverside Surgery <reception@riverside.example>".
     #[arg(long, env = "CAREFRONT_MAIL_FROM", default_value = "Carefront <no-reply@carefront.invalid>")]
     pub mail_from: String,
     /// Seconds between the outbox worker's looks for due messages.
     #[arg(long, env = "CAREFRONT_OUTBOX_INTERVAL_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub outbox_interval_seconds: u64,
+    /// Seconds a worker holds the messages it claimed; if it dies, another worker (or this one, restarted)
+    /// takes them back after this long. Keep it well above the SMTP and SMS timeouts.
+    #[arg(long, env = "CAREFRONT_OUTBOX_LEASE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub outbox_lease_seconds: u64,
+    /// Messages the outbox worker claims at once.
+    #[arg(long, env = "CAREFRONT_OUTBOX_BATCH", default_value_t = MessagingConfig::default().batch as u64, value_parser = clap::value_parser!(u64).range(1..=5000))]
+    pub outbox_batch: u64,
+    /// Messages of a batch worked on at the same time (most of that is waiting for the database or a
+    /// provider; what reaches the providers at once is --smtp-connections and --outbox-sms-concurrency).
+    #[arg(long, env = "CAREFRONT_OUTBOX_CONCURRENCY", default_value_t = MessagingConfig::default().concurrency as u64, value_parser = clap::value_parser!(u64).range(1..=2000))]
+    pub outbox_concurrency: u64,
+    /// Text messages sent to the SMS provider at once.
+    #[arg(long, env = "CAREFRONT_OUTBOX_SMS_CONCURRENCY", default_value_t = MessagingConfig::default().sms_concurrency as u64, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub outbox_sms_concurrency: u64,
     /// Failed attempts before a message goes to the dead letters (backoff: 1 minute, doubling, at most
     /// 6 hours).
     #[arg(long, env = "CAREFRONT_OUTBOX_MAX_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
@@ -60,6 +77,7 @@ impl MailArgs {
             smtp_password: self.smtp_password.clone(),
             from: self.mail_from.trim().to_owned(),
             catch_without_smtp: demo,
+            connections: self.smtp_connections,
             ..EmailConfig::default()
         };
         if let Err(e) = check_config(&email) {
@@ -69,6 +87,10 @@ impl MailArgs {
             email,
             public_url: public_url.map(str::to_owned),
             max_attempts: self.outbox_max_attempts,
+            lease: Duration::from_secs(self.outbox_lease_seconds),
+            batch: self.outbox_batch as usize,
+            concurrency: self.outbox_concurrency as usize,
+            sms_concurrency: self.outbox_sms_concurrency as usize,
             quiet_start: self.quiet_hours.0,
             quiet_end: self.quiet_hours.1,
             daily_limit: self.daily_message_limit,

@@ -248,7 +248,9 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> Result<()> {
     let sms_config = args.sms.config(public_url.as_deref())?;
     tracing::info!(driver = sms_config.driver_name(), "SMS driver");
     app.set_sms_sender(app::messaging::sms::sms_sender(&sms_config));
-    // After the SMS driver is set, so the first pass can already choose text messages.
+    // After the SMS driver is set, so the first pass can already choose text messages; and after the
+    // metrics recorder is installed, so its first messages are counted.
+    web::metrics_handle();
     spawn_outbox(app.clone(), args.mail.interval());
     let router = web::router(app, web_config).layer(axum::Extension(args.sms.receipt_keys()));
     let listener =

@@ -1,11 +1,21 @@
-//! The crash test: `kill -9` the server in the middle of a booking rush, start it again on the same data,
+//! The crash tests.
+//!
+//! **Bookings**: `kill -9` the server in the middle of a booking rush, start it again on the same data,
 //! and check that every booking answered 201 before the kill is there and that nothing is booked twice.
 //! Then the rush goes on to the end on the restarted server and every slot must end up filled exactly once.
+//!
+//! **The outbox**: a real worker (`carefront serve`) sends a few thousand due reminders to an SMTP server
+//! and a GOV.UK Notify-shaped SMS server run by the test, is killed with SIGKILL mid-batch, and started
+//! again; at the sinks no reminder is missing and none arrived twice (see `outbox_crash` for exactly what
+//! is asserted for email), and the restarted worker's `/metrics` shows the outbox counters and gauges.
 //!
 //! Runs on SQLite, and on PostgreSQL (a scratch database at `TEST_DATABASE_URL`, created and dropped)
 //! when it can be reached; like the other PostgreSQL tests it is skipped loudly when it cannot, unless
 //! `CI=true`.
 
+use app::messaging::notify_sink::NotifySink;
+use app::messaging::smtp_sink::SmtpSink;
+use app::testkit::{DueReminders, MAIL_FROM, load_due_reminders, tally};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -15,6 +25,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
+use store::messaging::outbox as outbox_store;
+use store::{Db, DbOptions, Ts};
 
 const PRACTITIONERS: usize = 6;
 const SLOTS_EACH: usize = 10; // 10-minute slots from 08:00: 60 in all
@@ -46,11 +58,25 @@ fn db_args(data: &Path, url: Option<&str>) -> Vec<String> {
 
 /// Start `carefront <cmd>` on a free port and wait (at most 90 s) until it says it is listening.
 fn start(data: &Path, url: Option<&str>, cmd: &str, log: &str) -> Server {
+    start_with(data, url, cmd, log, &[], &[])
+}
+
+/// [`start`] with more arguments after the command's own, and environment variables.
+fn start_with(
+    data: &Path,
+    url: Option<&str>,
+    cmd: &str,
+    log: &str,
+    extra: &[String],
+    env: &[(&str, String)],
+) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let stderr = std::fs::File::create(data.join(log)).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_carefront"))
         .args(db_args(data, url))
         .args(["--log-format", "pretty", cmd, "--bind", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env_remove("CAREFRONT_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(stderr)
@@ -358,6 +384,49 @@ fn crash_mid_rush(data: &Path, url: Option<&str>) {
     );
 }
 
+/// A scratch database on the test server, dropped afterwards (also when the test fails).
+struct ScratchDb {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let _ = admin_sql(&self.admin, &sql);
+    }
+}
+
+fn admin_sql(admin: &str, sql: &str) -> Result<(), sqlx::Error> {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(admin).await?;
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await?;
+        c.close().await
+    })
+}
+
+/// A new database named `{prefix}_…` on the test PostgreSQL server, or `None` (the test is skipped
+/// loudly) when it cannot be reached outside CI.
+fn scratch_postgres(prefix: &str) -> Option<ScratchDb> {
+    let admin = store::testing::postgres_url();
+    let name = format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+    );
+    if let Err(e) = admin_sql(&admin, &format!("CREATE DATABASE {name}")) {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(!ci, "PostgreSQL is required when CI=true but {admin} cannot be reached: {e}");
+        eprintln!("SKIPPED: PostgreSQL test, no server at {admin} ({e})");
+        return None;
+    }
+    let base = admin.split('?').next().unwrap_or(&admin);
+    let url = format!("{}/{name}", base.rsplit_once('/').map_or(base, |(b, _)| b));
+    Some(ScratchDb { admin, name, url })
+}
+
 mod booking_rush_survives_sigkill {
     use super::*;
 
@@ -367,47 +436,219 @@ mod booking_rush_survives_sigkill {
         crash_mid_rush(dir.path(), None);
     }
 
-    /// A scratch database on the test server, dropped afterwards (also when the test fails).
-    struct ScratchDb {
-        admin: String,
-        name: String,
+    #[test]
+    fn postgres() {
+        let Some(db) = scratch_postgres("carefront_crash") else { return };
+        let dir = tempfile::tempdir().unwrap();
+        crash_mid_rush(dir.path(), Some(&db.url));
+        drop(db);
     }
+}
 
-    impl Drop for ScratchDb {
-        fn drop(&mut self) {
-            let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-            let _ = admin_sql(&self.admin, &sql);
+// ------------------------------------------------------------------------------------------- the outbox
+
+/// Reminders due at once in the outbox crash test.
+const OUTBOX_REMINDERS: usize = 3000;
+/// The worker is killed once this many have reached the sinks.
+const OUTBOX_KILL_AT: usize = 700;
+/// The worker's `--outbox-concurrency`: at most this many jobs are between "sent" and "recorded" at the
+/// kill.
+const OUTBOX_CONCURRENCY: usize = 8;
+
+/// `carefront serve` as the outbox worker: email to the test's SMTP server, texts through the Notify
+/// driver to the test's Notify-shaped server, no quiet hours, a 3-second lease, small batches.
+fn start_worker(data: &Path, url: Option<&str>, smtp: &SmtpSink, sms: &NotifySink, log: &str) -> Server {
+    let args: Vec<String> = [
+        "--smtp-url",
+        &smtp.url(),
+        "--mail-from",
+        MAIL_FROM,
+        "--sms-driver",
+        "notify",
+        "--sms-base-url",
+        &sms.url(),
+        "--notify-template-id",
+        sms.template_id(),
+        "--quiet-hours",
+        "00:00-00:00",
+        "--outbox-interval-seconds",
+        "1",
+        "--outbox-lease-seconds",
+        "3",
+        "--outbox-batch",
+        "40",
+        "--outbox-concurrency",
+        &OUTBOX_CONCURRENCY.to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    start_with(data, url, "serve", log, &args, &[("CAREFRONT_NOTIFY_API_KEY", sms.api_key())])
+}
+
+/// `GET path` as text.
+fn get_text(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    assert!(head.starts_with("HTTP/1.1 200"), "GET {path}: {head}");
+    body.to_owned()
+}
+
+/// The value of the metric line with this name and these labels (all of them, any order).
+fn metric(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+        .find(|l| labels.iter().all(|want| l.contains(want)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Poll `done` every 50 ms for at most `limit`; false when time ran out.
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
         }
+        std::thread::sleep(Duration::from_millis(50));
     }
+    done()
+}
 
-    fn admin_sql(admin: &str, sql: &str) -> Result<(), sqlx::Error> {
-        tokio::runtime::Runtime::new().unwrap().block_on(async {
-            use sqlx::Connection;
-            let mut c = sqlx::PgConnection::connect(admin).await?;
-            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await?;
-            c.close().await
+fn outbox_crash(data: &Path, url: Option<&str>) {
+    let t0 = Instant::now();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let db_url = url.map(str::to_owned).unwrap_or_else(|| format!("sqlite://{}", data.join("carefront.db").display()));
+    let db = rt.block_on(async {
+        let db = Db::connect(&db_url, &DbOptions { max_connections: 4, ..DbOptions::default() }).await.unwrap();
+        db.migrate().await.unwrap();
+        db
+    });
+    let spec = DueReminders { patients: OUTBOX_REMINDERS / 2, reminders: OUTBOX_REMINDERS, seed: 5 };
+    let loaded = rt.block_on(load_due_reminders(&db, &spec, jiff::Timestamp::now())).unwrap();
+    let (smtp, sms) =
+        rt.block_on(async { (SmtpSink::start_counting().await.unwrap(), NotifySink::start_counting().await.unwrap()) });
+    // A slow SMS provider: texts it has taken but not yet answered are cut off by the kill, and the
+    // restarted worker must find them by their reference instead of sending them again.
+    sms.set_delay(Duration::from_millis(150));
+    let arrived = || smtp.count() + sms.count();
+    let log_of = |name: &str| tail(&std::fs::read_to_string(data.join(name)).unwrap_or_default());
+    let states = || {
+        let (counts, _) = rt.block_on(outbox_store::depth(&db, Ts(jiff::Timestamp::now()))).unwrap();
+        counts.into_iter().collect::<HashMap<String, i64>>()
+    };
+
+    // Killed mid-batch.
+    let mut worker = start_worker(data, url, &smtp, &sms, "outbox-1.log");
+    assert!(
+        wait_until(Duration::from_secs(120), || arrived() >= OUTBOX_KILL_AT),
+        "{} of {OUTBOX_REMINDERS} at the sinks after 120 s: {}",
+        arrived(),
+        log_of("outbox-1.log")
+    );
+    worker.child.kill().expect("SIGKILL the worker");
+    worker.child.wait().unwrap();
+    drop(worker);
+    let at_kill = arrived();
+    let sending = states().get("sending").copied().unwrap_or(0);
+    assert!(sending > 0, "the kill came between batches: no job was being sent");
+    assert!(at_kill < OUTBOX_REMINDERS, "the worker finished before it was killed");
+
+    // Started again: everything goes, once.
+    sms.set_delay(Duration::ZERO);
+    let worker = start_worker(data, url, &smtp, &sms, "outbox-2.log");
+    let finished = wait_until(Duration::from_secs(180), || {
+        let s = states();
+        s.get("sent").copied().unwrap_or(0) == OUTBOX_REMINDERS as i64 && s.len() == 1
+    });
+    assert!(finished, "outbox after 180 s: {:?}; {}", states(), log_of("outbox-2.log"));
+    // Anything sent twice would have arrived by now; give stragglers a moment anyway.
+    std::thread::sleep(Duration::from_millis(1500));
+    let metrics = get_text(worker.port, "/metrics");
+    drop(worker);
+
+    let emails = smtp.message_ids();
+    let texts = sms.references();
+    let t = tally(&loaded.keys, MAIL_FROM, &emails, &texts);
+    // Nothing lost: every reminder reached a sink.
+    assert_eq!(t.lost, 0, "reminders that never arrived: {:?}", &t.lost_keys[..t.lost_keys.len().min(10)]);
+    assert_eq!(t.unexpected, 0, "arrivals nobody asked for");
+    // Texts: none twice. The Notify driver is asked for the reference of every text cut off while
+    // `sending`, and a text Notify already has is recorded, not sent again: the window is closed.
+    let distinct_texts: HashSet<&String> = texts.iter().collect();
+    assert_eq!(distinct_texts.len(), texts.len(), "a text message was sent twice: {:?}", t.duplicated_keys);
+    assert!(sms.lookups() > 0, "no text was cut off by the kill, so the look-up was not exercised");
+    // Email: SMTP cannot be asked what it already took, so a mail the server accepted in the moments
+    // before the kill, whose result was not yet committed, is sent again after the lease runs out: the
+    // window the outbox documents. What is asserted: (1) every duplicate has the same Message-ID as the
+    // first copy (counted by Message-ID here), so the patient's mail client shows it once; (2) there are
+    // at most as many as jobs in flight at the kill (the worker's concurrency), each at most twice.
+    let distinct_emails: HashSet<&String> = emails.iter().collect();
+    let email_duplicates = emails.len() - distinct_emails.len();
+    assert!(
+        email_duplicates <= OUTBOX_CONCURRENCY && t.duplicates == email_duplicates,
+        "{email_duplicates} emails sent twice (at most {OUTBOX_CONCURRENCY} were in flight): {:?}",
+        t.duplicated_keys
+    );
+    // Recorded once each: every job sent, every message row sent.
+    let rows: i64 = rt.block_on(async {
+        store::on_db!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE status = 'sent'").fetch_one(p).await)
+    })
+    .unwrap();
+    let all_rows: i64 = rt
+        .block_on(async {
+            store::on_db!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM messages").fetch_one(p).await)
         })
+        .unwrap();
+    assert_eq!((rows, all_rows), (OUTBOX_REMINDERS as i64, OUTBOX_REMINDERS as i64), "one sent message per reminder");
+
+    // The restarted worker's metrics: counters by kind, channel and outcome; the queue, now empty.
+    for channel in ["email", "sms"] {
+        let sent = metric(
+            &metrics,
+            "outbox_messages_total",
+            &["kind=\"reminder\"", &format!("channel=\"{channel}\""), "outcome=\"sent\""],
+        );
+        assert!(sent.is_some_and(|n| n >= 1.0), "no reminders counted as sent by {channel}:\n{metrics}");
+    }
+    assert!(
+        metric(&metrics, "outbox_jobs_total", &["kind=\"reminder\"", "outcome=\"sent\""]).is_some_and(|n| n >= 1.0),
+        "{metrics}"
+    );
+    assert_eq!(metric(&metrics, "outbox_jobs", &["state=\"sending\""]), Some(0.0), "{metrics}");
+    assert_eq!(metric(&metrics, "outbox_jobs", &["state=\"queued\""]), Some(0.0), "{metrics}");
+    assert_eq!(metric(&metrics, "outbox_due_jobs", &[]), Some(0.0), "{metrics}");
+    assert_eq!(metric(&metrics, "outbox_oldest_due_seconds", &[]), Some(0.0), "{metrics}");
+    assert!(!metrics.contains("@example.org") && !metrics.contains("+4477"), "no patient data in metrics");
+
+    eprintln!(
+        "outbox crash test: {at_kill} of {OUTBOX_REMINDERS} at the sinks when killed ({sending} jobs were being \
+         sent), {} Notify look-ups after the restart, {email_duplicates} emails sent twice (same Message-ID), \
+         {:.1} s",
+        sms.lookups(),
+        t0.elapsed().as_secs_f64()
+    );
+    rt.block_on(db.close());
+}
+
+mod outbox_survives_sigkill {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        outbox_crash(dir.path(), None);
     }
 
     #[test]
     fn postgres() {
-        let admin = store::testing::postgres_url();
-        let name = format!(
-            "carefront_crash_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
-        );
-        if let Err(e) = admin_sql(&admin, &format!("CREATE DATABASE {name}")) {
-            let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-            assert!(!ci, "PostgreSQL is required when CI=true but {admin} cannot be reached: {e}");
-            eprintln!("SKIPPED: PostgreSQL test, no server at {admin} ({e})");
-            return;
-        }
-        let db = ScratchDb { admin: admin.clone(), name: name.clone() };
-        let base = admin.split('?').next().unwrap_or(&admin);
-        let url = format!("{}/{name}", base.rsplit_once('/').map_or(base, |(b, _)| b));
+        let Some(db) = scratch_postgres("carefront_outbox_crash") else { return };
         let dir = tempfile::tempdir().unwrap();
-        crash_mid_rush(dir.path(), Some(&url));
+        outbox_crash(dir.path(), Some(&db.url));
         drop(db);
     }
 }

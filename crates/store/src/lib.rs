@@ -354,6 +354,26 @@ impl Db {
         Ok(())
     }
 
+    /// After a bulk load (benchmarks, tests): refresh the planner's statistics for these tables (and, on
+    /// PostgreSQL, their visibility maps). Table names are the caller's constants, never input.
+    pub async fn analyze(&self, tables: &[&str]) -> Result<()> {
+        let list = tables
+            .iter()
+            .map(|t| t.replace(|c: char| !(c.is_ascii_alphanumeric() || c == '_'), ""))
+            .collect::<Vec<_>>();
+        match self {
+            Db::Sqlite(p, _) => {
+                for t in &list {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {t}"))).execute(p).await?;
+                }
+            }
+            Db::Postgres(p) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM (ANALYZE) {}", list.join(", ")))).execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// A cheap round trip, for readiness checks.
     pub async fn ping(&self) -> Result<()> {
         on_db!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;

@@ -506,6 +506,22 @@ pub async fn set_contact_preferences(tx: &mut Tx, patient_id: Uuid, prefs: &[Con
     Ok(())
 }
 
+/// Channel preferences of many new records at once (a bulk load: nothing to replace).
+pub async fn insert_contact_preferences_batch(tx: &mut Tx, rows: &[(Uuid, ContactPreferenceRow)]) -> Result<()> {
+    for chunk in rows.chunks(1000) {
+        on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO patient_contact_preferences (patient_id, channel, opted_in, rank, changed_at, source) ");
+            qb.push_values(chunk, |mut b, (patient, p)| {
+                b.push_bind(*patient).push_bind(&p.channel).push_bind(p.opted_in).push_bind(p.rank)
+                    .push_bind(p.changed_at).push_bind(&p.source);
+            });
+            qb.build().persistent(chunk.len() == 1000).execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
 pub async fn contact_preferences_of(conn: impl Into<Conn<'_>>, patient_id: Uuid) -> Result<Vec<ContactPreferenceRow>> {
     Ok(on_conn!(conn.into(), c => sqlx::query_as(
         "SELECT channel, opted_in, rank, changed_at, source FROM patient_contact_preferences WHERE patient_id = $1 ORDER BY rank")

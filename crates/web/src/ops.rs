@@ -36,5 +36,11 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let (size, idle) = state.app.db().pool_stats();
     metrics::gauge!("db_pool_connections").set(f64::from(size));
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
+    // The outbox's queue, read now; a slow or failed read leaves the last figures (and is logged).
+    match tokio::time::timeout(std::time::Duration::from_secs(2), state.app.observe_outbox()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(code = e.code(), error = %e, "reading the outbox queue for /metrics failed"),
+        Err(_) => tracing::warn!("reading the outbox queue for /metrics took more than 2 s"),
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics_handle().render()).into_response()
 }

@@ -31,6 +31,10 @@ pub struct EmailConfig {
     pub catch_without_smtp: bool,
     /// How long one SMTP conversation may take.
     pub timeout: Duration,
+    /// SMTP connections used at once, and kept open between messages. Sends beyond it wait for a
+    /// connection (rather than opening more: a burst of reminders should not open hundreds of
+    /// connections to the mail server, nor close them again one by one).
+    pub connections: u32,
 }
 
 impl Default for EmailConfig {
@@ -41,6 +45,7 @@ impl Default for EmailConfig {
             from: "Carefront <no-reply@carefront.invalid>".into(),
             catch_without_smtp: false,
             timeout: Duration::from_secs(30),
+            connections: 16,
         }
     }
 }
@@ -118,8 +123,13 @@ pub enum Mailer {
     /// Kept in memory for the demo's mail page.
     Catcher { from: Mailbox, kept: Arc<Mutex<VecDeque<CaughtMail>>> },
     /// A real SMTP server. The transport (with its connection pool) is built on first use, inside the
-    /// async runtime.
-    Smtp { from: Mailbox, config: EmailConfig, transport: OnceLock<Result<AsyncSmtpTransport<Tokio1Executor>, String>> },
+    /// async runtime; `slots` holds sends to the pool's size.
+    Smtp {
+        from: Mailbox,
+        config: EmailConfig,
+        transport: OnceLock<Result<AsyncSmtpTransport<Tokio1Executor>, String>>,
+        slots: tokio::sync::Semaphore,
+    },
 }
 
 impl Mailer {
@@ -132,7 +142,12 @@ impl Mailer {
             }
         };
         match &c.smtp_url {
-            Some(_) => Mailer::Smtp { from, config: c.clone(), transport: OnceLock::new() },
+            Some(_) => Mailer::Smtp {
+                from,
+                config: c.clone(),
+                transport: OnceLock::new(),
+                slots: tokio::sync::Semaphore::new(c.connections.max(1) as usize),
+            },
             None if c.catch_without_smtp => Mailer::Catcher { from, kept: Default::default() },
             None => Mailer::Off,
         }
@@ -157,9 +172,11 @@ impl Mailer {
         transport
             .get_or_init(|| {
                 let url = config.smtp_url.as_ref().ok_or("no SMTP URL")?;
+                let pool = lettre::transport::smtp::PoolConfig::new().max_size(config.connections.max(1));
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
                     .map_err(|e| format!("the SMTP URL is not valid: {e}"))?
-                    .timeout(Some(config.timeout));
+                    .timeout(Some(config.timeout))
+                    .pool_config(pool);
                 if let Some(password) = &config.smtp_password {
                     let user = percent_decode(&url_user(url.expose_secret()));
                     builder = builder.credentials(Credentials::new(user, password.expose_secret().to_owned()));
@@ -194,8 +211,11 @@ impl Mailer {
                 });
                 Ok(id)
             }
-            Mailer::Smtp { .. } => {
-                self.transport()?.send(message).await.map_err(classify)?;
+            Mailer::Smtp { slots, .. } => {
+                let transport = self.transport()?;
+                let _slot =
+                    slots.acquire().await.map_err(|_| EmailError::Temporary("email is shutting down".into()))?;
+                transport.send(message).await.map_err(classify)?;
                 Ok(id)
             }
         }

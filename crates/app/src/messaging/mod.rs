@@ -6,6 +6,8 @@ pub mod choose;
 pub mod compose;
 pub mod email;
 pub mod links;
+#[cfg(feature = "testkit")]
+pub mod notify_sink;
 pub mod outbox;
 pub mod receipts;
 pub mod reminders;
@@ -32,8 +34,13 @@ pub struct MessagingConfig {
     pub lease: Duration,
     /// Jobs claimed at once.
     pub batch: usize,
-    /// Jobs of one batch sent at the same time.
+    /// Jobs of one batch worked on at the same time (reading what each needs, rendering, sending). Most
+    /// of a job's time is spent waiting (for the database, for a provider), so this is far more than the
+    /// cores; what reaches providers at once is limited separately (`email.connections`,
+    /// `sms_concurrency`).
     pub concurrency: usize,
+    /// Text messages sent to the SMS provider at once.
+    pub sms_concurrency: usize,
     /// No text messages from `quiet_start` to `quiet_end`, site time; they wait until the end.
     pub quiet_start: Time,
     pub quiet_end: Time,
@@ -50,8 +57,9 @@ impl Default for MessagingConfig {
             backoff_base: Duration::from_secs(60),
             backoff_cap: Duration::from_secs(6 * 3600),
             lease: Duration::from_secs(5 * 60),
-            batch: 100,
-            concurrency: 16,
+            batch: 1000,
+            concurrency: 256,
+            sms_concurrency: 16,
             quiet_start: Time::constant(20, 0, 0, 0),
             quiet_end: Time::constant(8, 0, 0, 0),
             daily_limit: 3,

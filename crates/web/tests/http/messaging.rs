@@ -1,5 +1,5 @@
-//! The outbox API (list by state, retry a dead letter) and a patient's communications history, with mail
-//! going to a real SMTP server in-process.
+//! The outbox API (list by state, retry a dead letter), a patient's communications history, and the
+//! outbox's metrics on `/metrics`, with mail going to a real SMTP server in-process.
 
 #[allow(unused_imports)]
 use super::*;
@@ -54,6 +54,15 @@ async fn patient_with_message(o: &Office, key: &str) -> (String, uuid::Uuid) {
     store::scheduling::enqueue(&mut tx, &job).await.unwrap();
     tx.commit().await.unwrap();
     (patient, job.id)
+}
+
+/// The value of the first line of `/metrics` for `name` with all these labels.
+fn metric(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+        .find(|l| labels.iter().all(|want| l.contains(want)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
 }
 
 /// Daytime tomorrow, London: no quiet hours.
@@ -134,5 +143,52 @@ both_backends! {
         let missing = api(&o.router, Method::GET, &format!("/api/v1/patients/{}/messages", uuid::Uuid::now_v7()), Some(&o.desk), None).await;
         assert_problem(&missing, StatusCode::NOT_FOUND, "not-found");
         assert!(audit_actions(&o.app).await.iter().any(|(a, outcome, _)| a == "view_patient" && outcome == "denied"));
+    }
+
+    async fn metrics_count_messages_by_kind_channel_and_outcome_and_show_the_queue(db: Db) {
+        let o = office(db).await;
+        let (patient, _) = patient_with_message(&o, "referral-received:wren").await;
+        // Scraping reads the queue: one job queued and due (other tests in this process may add to the
+        // counters, never to this database's queue).
+        let before = api(&o.router, Method::GET, "/metrics", None, None).await;
+        assert_eq!(before.status, StatusCode::OK);
+        assert_eq!(metric(&before.body, "outbox_jobs", &["state=\"queued\""]), Some(1.0), "{}", before.body);
+        assert_eq!(metric(&before.body, "outbox_due_jobs", &[]), Some(1.0), "{}", before.body);
+        let waited = metric(&before.body, "outbox_oldest_due_seconds", &[]).unwrap();
+        assert!((0.0..120.0).contains(&waited), "{waited}");
+
+        assert_eq!(o.app.run_outbox_once("test", daytime()).await.unwrap(), 1);
+        // A second message for her, which the mail server refuses for good: a dead letter.
+        o.sink.set_mode(SinkMode::RefusePermanently);
+        let now = store::Ts(Timestamp::now());
+        let again = store::scheduling::OutboxRow {
+            id: domain::new_id(),
+            kind: "referral-received".into(),
+            dedupe_key: "referral-received:wren-again".into(),
+            patient_id: Some(patient.parse().unwrap()),
+            appointment_id: None,
+            payload: "{}".into(),
+            due_at: now,
+            state: "queued".into(),
+            attempts: 0,
+            created_at: now,
+        };
+        let mut tx = o.app.db().begin().await.unwrap();
+        store::scheduling::enqueue(&mut tx, &again).await.unwrap();
+        tx.commit().await.unwrap();
+        o.app.run_outbox_once("test", daytime()).await.unwrap();
+        let after = api(&o.router, Method::GET, "/metrics", None, None).await.body;
+        let kind = "kind=\"referral-received\"";
+        let sent = metric(&after, "outbox_messages_total", &[kind, "channel=\"email\"", "outcome=\"sent\""]);
+        assert!(sent.is_some_and(|n| n >= 1.0), "{after}");
+        let refused = metric(&after, "outbox_messages_total", &[kind, "channel=\"email\"", "outcome=\"failed_permanent\""]);
+        assert!(refused.is_some_and(|n| n >= 1.0), "{after}");
+        assert!(metric(&after, "outbox_jobs_total", &[kind, "outcome=\"sent\""]).is_some_and(|n| n >= 1.0), "{after}");
+        assert!(metric(&after, "outbox_jobs_total", &[kind, "outcome=\"dead\""]).is_some_and(|n| n >= 1.0), "{after}");
+        assert_eq!(metric(&after, "outbox_jobs", &["state=\"dead\""]), Some(1.0), "{after}");
+        assert_eq!(metric(&after, "outbox_jobs", &["state=\"queued\""]), Some(0.0), "{after}");
+        assert_eq!(metric(&after, "outbox_due_jobs", &[]), Some(0.0), "{after}");
+        assert_eq!(metric(&after, "outbox_oldest_due_seconds", &[]), Some(0.0), "{after}");
+        assert!(!after.contains("wren") && !after.contains("Wren"), "no patient data in metrics");
     }
 }
