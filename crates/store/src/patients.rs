@@ -594,3 +594,46 @@ pub async fn review_need(tx: &mut Tx, patient_id: Uuid, need_id: Uuid, on: &str)
         .bind(need_id).bind(patient_id).bind(on).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Channel preferences of several records: (patient, preference), in each record's order.
+pub async fn contact_preferences_of_many(
+    conn: impl Into<Conn<'_>>,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, ContactPreferenceRow)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        patient_id: Uuid,
+        #[sqlx(flatten)]
+        pref: ContactPreferenceRow,
+    }
+    let rows: Vec<Row> = fetch_for_ids(conn.into(),
+        "SELECT patient_id, channel, opted_in, rank, changed_at, source FROM patient_contact_preferences WHERE patient_id",
+        ids, "ORDER BY patient_id, rank").await?;
+    Ok(rows.into_iter().map(|r| (r.patient_id, r.pref)).collect())
+}
+
+/// Active needs of several records: (patient, need).
+pub async fn needs_of_many(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<(Uuid, NeedRow)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        patient_id: Uuid,
+        #[sqlx(flatten)]
+        need: NeedRow,
+    }
+    let rows: Vec<Row> = fetch_for_ids(conn.into(),
+        "SELECT patient_id, id, code, category, detail, recorded_at, reviewed_on FROM patient_needs WHERE removed_at IS NULL AND patient_id",
+        ids, "ORDER BY patient_id, recorded_at").await?;
+    Ok(rows.into_iter().map(|r| (r.patient_id, r.need)).collect())
+}
+
+/// Current related people of several records.
+pub async fn related_people_of_many(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<RelatedPersonRow>> {
+    fetch_for_ids(
+        conn.into(),
+        "SELECT id, patient_id, name, relationship, phone, email, may_book, may_receive_messages, consent_recorded_at, \
+         consent_source, valid_from, valid_to, created_at FROM related_people WHERE ended_at IS NULL AND patient_id",
+        ids,
+        "ORDER BY patient_id, created_at",
+    )
+    .await
+}

@@ -377,6 +377,20 @@ pub async fn appointment(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<A
     Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
 }
 
+/// Several appointments by id (those that exist).
+pub async fn appointments_by_ids(conn: impl Into<Conn<'_>>, ids: &[Uuid]) -> Result<Vec<AppointmentRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id IN ({list})"));
+    Ok(on_conn!(conn.into(), c => {
+        let mut q = sqlx::query_as(sql);
+        for id in ids { q = q.bind(*id); }
+        q.fetch_all(c).await
+    })?)
+}
+
 /// Release holds whose time is up, so they stop occupying their slot. Returns how many.
 pub async fn expire_holds(tx: &mut Tx, now: Ts) -> Result<u64> {
     Ok(on_tx!(tx, c => sqlx::query(

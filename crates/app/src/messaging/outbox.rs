@@ -50,7 +50,7 @@
 //! are fixed words: never an address, a name or an id.
 
 use super::choose::{Address, Choice, Plan, choose};
-use super::compose::{Composed, Prepared, URGENT, prepare};
+use super::compose::{Composed, Prefetched, Prepared, URGENT, prepare_with};
 use super::email::{CalendarPart, EmailError, OutgoingEmail};
 use super::sms::{OutgoingSms, SmsError};
 use crate::governance::access::Access;
@@ -201,6 +201,7 @@ struct Pass {
     /// as (job, when), read once for the batch and added to as this pass reaches them. A patient's jobs
     /// run one after another in one task, so each sees the one before.
     reached: std::sync::Mutex<HashMap<Uuid, Vec<(Uuid, Timestamp)>>>,
+    prefetched: Prefetched,
 }
 
 /// Kinds the daily limit counts.
@@ -375,6 +376,7 @@ impl App {
         {
             reached.entry(patient).or_default().push((job, at.0));
         }
+        let prefetched = Prefetched::read(self, &jobs).await?;
         let (writer, writing) = Writer::start(self.db().clone());
         let pass = Arc::new(Pass {
             renderer,
@@ -385,6 +387,7 @@ impl App {
             sms_slots: tokio::sync::Semaphore::new(cfg.sms_concurrency.max(1)),
             earlier,
             reached: std::sync::Mutex::new(reached),
+            prefetched,
         });
         // One patient's jobs one after another (so the daily limit sees each message the one before
         // sent); different patients' at the same time.
@@ -516,7 +519,7 @@ impl App {
 
     async fn attempt(&self, job: &JobRow, pass: &Pass, pending: &mut Vec<Write>) -> Result<Outcome> {
         let now = pass.now;
-        let composed = match prepare(self, job, now).await? {
+        let composed = match prepare_with(self, job, now, Some(&pass.prefetched)).await? {
             Prepared::Ready(c) => c,
             Prepared::Cancel(why) => return Ok(Outcome::Cancelled(why)),
             Prepared::Broken(why) => return Ok(Outcome::Dead(why)),
