@@ -47,6 +47,31 @@ impl Lang {
         Self { id: language.locale().parse().unwrap_or_else(|_| EN_GB.clone()) }
     }
 
+    /// A patient page for someone we cannot identify (a link that does not work): the first language in
+    /// the browser's `Accept-Language` that Carefront ships, by quality; English otherwise.
+    pub fn from_accept_language(header: Option<&str>) -> Self {
+        let mut ranges: Vec<(f32, usize, &str)> = header
+            .unwrap_or_default()
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, range)| {
+                let mut parts = range.split(';');
+                let tag = parts.next()?.trim();
+                let q = parts
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                (q > 0.0 && !tag.is_empty()).then_some((q, i, tag))
+            })
+            .collect();
+        // Highest quality first; equal qualities keep the browser's order.
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranges
+            .iter()
+            .find_map(|(_, _, tag)| domain::messaging::Language::from_preference(tag))
+            .map(Self::patient)
+            .unwrap_or_default()
+    }
+
     /// A left-to-right run (a phone number, a reference) for the middle of a sentence: in a right-to-left
     /// language it is isolated, or its groups of digits would be laid out right to left ("0123 496 0117").
     pub fn ltr_run(&self, s: &str) -> String {
@@ -176,6 +201,17 @@ mod tests {
     fn phone_numbers_keep_their_order_in_right_to_left_pages() {
         use domain::messaging::Language;
         assert_eq!(Lang::default().ltr_run("0117 496 0123"), "0117 496 0123");
+        for (header, code) in [
+            (None, "en"),
+            (Some("ur-PK,ur;q=0.9,en;q=0.8"), "ur"),
+            (Some("de-DE, pl;q=0.7, en;q=0.5"), "pl"),
+            (Some("en;q=0.2, cy;q=0.9"), "cy"),
+            (Some("ro;q=0, fr"), "en"),
+            (Some("*;q=0.5, ro;q=bad, cy-GB"), "cy"),
+            (Some(";;,,"), "en"),
+        ] {
+            assert_eq!(Lang::from_accept_language(header).code(), code, "{header:?}");
+        }
         assert_eq!(Lang::patient(Language::Pl).ltr_run("0117 496 0123"), "0117 496 0123");
         assert_eq!(Lang::patient(Language::Ur).ltr_run("0117 496 0123"), "\u{2066}0117 496 0123\u{2069}");
     }

@@ -6,6 +6,7 @@ pub mod choose;
 pub mod compose;
 pub mod email;
 pub mod links;
+pub mod monitor;
 #[cfg(feature = "testkit")]
 pub mod notify_sink;
 pub mod outbox;

@@ -53,15 +53,12 @@ use super::choose::{Address, Choice, Plan, choose};
 use super::compose::{Composed, Prefetched, Prepared, URGENT, prepare_with};
 use super::email::{CalendarPart, EmailError, OutgoingEmail};
 use super::sms::{OutgoingSms, SmsError};
-use crate::governance::access::Access;
-use crate::{App, AppError, Ctx, Result};
-use domain::governance::{Action, Purpose};
+use crate::{App, AppError, Result};
 use domain::messaging::{Channel, Kind, Renderer};
 use domain::scheduling::ics::{Party, render_appointment};
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 use store::messaging::outbox::{self as outbox_store, JobRow, MessageRow, Settle, Write, Written, state, status};
@@ -252,97 +249,6 @@ pub fn next_local(now: Timestamp, tz: &TimeZone, at: Time) -> Timestamp {
 pub fn backoff(attempt: u32, base: std::time::Duration, cap: std::time::Duration) -> std::time::Duration {
     let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(30));
     base.saturating_mul(factor).min(cap)
-}
-
-/// One outbox job as staff see it (no message text: that is patient data, shown on the patient's record).
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct OutboxEntry {
-    pub id: Uuid,
-    pub kind: String,
-    pub state: String,
-    pub patient_id: Option<Uuid>,
-    pub appointment_id: Option<Uuid>,
-    /// RFC 3339, UTC.
-    pub due_at: String,
-    pub attempts: i32,
-    /// Why the last attempt failed, or what staff need to do.
-    pub last_error: Option<String>,
-    pub channel: Option<String>,
-    pub language: Option<String>,
-    pub variant: Option<String>,
-    /// Sent on a fallback channel (the first choice did not work).
-    pub fell_back: bool,
-    pub sent_at: Option<String>,
-}
-
-impl From<JobRow> for OutboxEntry {
-    fn from(j: JobRow) -> Self {
-        OutboxEntry {
-            id: j.id,
-            kind: j.kind,
-            state: j.state,
-            patient_id: j.patient_id,
-            appointment_id: j.appointment_id,
-            due_at: j.due_at.0.to_string(),
-            attempts: j.attempts,
-            last_error: j.last_error,
-            channel: j.channel,
-            language: j.language,
-            variant: j.variant,
-            fell_back: j.fell_back,
-            sent_at: j.sent_at.map(|t| t.0.to_string()),
-        }
-    }
-}
-
-/// One message in a patient's communications history.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PatientMessage {
-    pub id: Uuid,
-    pub outbox_id: Uuid,
-    pub appointment_id: Option<Uuid>,
-    pub kind: String,
-    /// `patient`, or `related:{id}` for a copy to a carer or proxy.
-    pub recipient: String,
-    pub recipient_name: String,
-    pub channel: String,
-    pub address: String,
-    pub language: String,
-    pub fell_back_to_english: bool,
-    pub variant: String,
-    pub subject: Option<String>,
-    pub body_text: String,
-    /// sending, sent, delivered, not_delivered, failed, to_print, printed.
-    pub status: String,
-    pub error: Option<String>,
-    pub created_at: String,
-    pub sent_at: Option<String>,
-}
-
-impl From<MessageRow> for PatientMessage {
-    fn from(m: MessageRow) -> Self {
-        PatientMessage {
-            id: m.id,
-            outbox_id: m.outbox_id,
-            appointment_id: m.appointment_id,
-            kind: m.kind,
-            recipient: m.recipient,
-            recipient_name: m.recipient_name,
-            channel: m.channel,
-            address: m.address,
-            language: m.language,
-            fell_back_to_english: m.fell_back_to_english,
-            variant: m.variant,
-            subject: m.subject,
-            body_text: m.body_text,
-            status: m.status,
-            error: m.error,
-            created_at: m.created_at.0.to_string(),
-            sent_at: m.sent_at.map(|t| t.0.to_string()),
-        }
-    }
 }
 
 impl App {
@@ -829,53 +735,6 @@ impl App {
         let waited = d.oldest_due.map_or(0.0, |t| now.duration_since(t.0).as_secs_f64().max(0.0));
         metrics::gauge!("outbox_oldest_due_seconds").set(waited);
         Ok(())
-    }
-
-    /// The outbox for staff: jobs in one state (or all), newest due first.
-    pub async fn outbox_jobs(&self, ctx: &Ctx, state: Option<&str>, limit: i64) -> Result<Vec<OutboxEntry>> {
-        if let Some(s) = state
-            && !state::ALL.contains(&s)
-        {
-            return Err(AppError::invalid("state", format!("State must be one of: {}", state::ALL.join(", "))));
-        }
-        let grant = self.authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "outbox")).await?;
-        let rows = outbox_store::jobs(self.db(), state, limit.clamp(1, 1000)).await?;
-        let mut tx = self.db().begin().await?;
-        grant.named("view_outbox").record(&mut tx).await?;
-        tx.commit().await?;
-        Ok(rows.into_iter().map(OutboxEntry::from).collect())
-    }
-
-    /// Put a dead (or staff-held) job back in the queue, due now, with its attempts reset.
-    pub async fn retry_dead(&self, ctx: &Ctx, id: Uuid) -> Result<OutboxEntry> {
-        let grant =
-            self.authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "outbox").on(id)).await?;
-        let job = outbox_store::job(self.db(), id).await?.ok_or(AppError::NotFound { what: "outbox job" })?;
-        let mut tx = self.db().begin().await?;
-        if !outbox_store::requeue(&mut tx, id, Ts(domain::time::now())).await? {
-            return Err(AppError::invalid(
-                "state",
-                format!("Only a dead, failed or waiting-for-staff message can be retried; this one is {}", job.state),
-            ));
-        }
-        let mut grant = grant.named("retry_outbox_job");
-        if let Some(p) = job.patient_id {
-            grant = grant.about_patient(p);
-        }
-        grant.record(&mut tx).await?;
-        tx.commit().await?;
-        let job = outbox_store::job(self.db(), id).await?.ok_or(AppError::NotFound { what: "outbox job" })?;
-        Ok(job.into())
-    }
-
-    /// The messages sent to a patient (and copies to their carers), newest first.
-    pub async fn patient_messages(&self, ctx: &Ctx, patient: Uuid) -> Result<Vec<PatientMessage>> {
-        let (p, grant) = self.patient_grant(ctx, patient, Action::ViewPatient, "patient_messages", None).await?;
-        let rows = outbox_store::messages_of_patient(self.db(), p.id, 500).await?;
-        let mut tx = self.db().begin().await?;
-        grant.named("view_patient_messages").record(&mut tx).await?;
-        tx.commit().await?;
-        Ok(rows.into_iter().map(PatientMessage::from).collect())
     }
 }
 

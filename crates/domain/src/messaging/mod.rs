@@ -99,6 +99,13 @@ impl Language {
         self == Language::Ur
     }
 
+    /// A left-to-right run (a phone number) for the middle of a sentence: in a right-to-left language it
+    /// is isolated (U+2066 … U+2069), or its groups of digits would be laid out right to left
+    /// ("0123 496 0117"). Urdu texts are UCS-2 already, so the two marks cost no extra encoding.
+    pub fn ltr_run(self, s: &str) -> String {
+        if self.is_rtl() { format!("\u{2066}{s}\u{2069}") } else { s.to_owned() }
+    }
+
     /// The `dir` attribute value.
     pub fn dir(self) -> &'static str {
         if self.is_rtl() { "rtl" } else { "ltr" }

@@ -429,17 +429,17 @@ impl Renderer {
         language: Language,
         contact: &Contact,
     ) -> Result<Option<String>, RenderError> {
-        let phone = contact.phone.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let phone = contact.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|p| language.ltr_run(p));
         let link = contact.link.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let mut a = FluentArgs::new();
         let shape = match (phone, link) {
             (Some(p), Some(l)) => {
-                a.set("phone", p.to_owned());
+                a.set("phone", p);
                 a.set("link", l.to_owned());
                 "phone-link"
             }
             (Some(p), None) => {
-                a.set("phone", p.to_owned());
+                a.set("phone", p);
                 "phone"
             }
             (None, Some(l)) => {

@@ -180,6 +180,25 @@ pub async fn jobs(conn: impl Into<Conn<'_>>, state: Option<&str>, limit: i64) ->
     Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(state).bind(limit).fetch_all(c).await)?)
 }
 
+/// Jobs in any of these states, the most recently due first, at most `limit`.
+pub async fn jobs_in_states(conn: impl Into<Conn<'_>>, states: &[&str], limit: i64) -> Result<Vec<JobRow>> {
+    if states.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (2..states.len() + 2).map(|i| format!("${i}")).collect();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM outbox WHERE state IN ({}) ORDER BY due_at DESC, id LIMIT $1",
+        marks.join(", ")
+    ));
+    Ok(on_conn!(conn.into(), c => {
+        let mut q = sqlx::query_as(sql).bind(limit);
+        for s in states {
+            q = q.bind(*s);
+        }
+        q.fetch_all(c).await
+    })?)
+}
+
 /// How many jobs are in each state, and the oldest due instant among queued jobs already due.
 pub async fn depth(db: &Db, now: Ts) -> Result<(Vec<(String, i64)>, Option<Ts>)> {
     let counts: Vec<(String, i64)> = on_db!(db, c => sqlx::query_as(
@@ -254,6 +273,7 @@ pub mod status {
     pub const FAILED: &str = "failed";
     pub const TO_PRINT: &str = "to_print";
     pub const PRINTED: &str = "printed";
+    pub const ALL: [&str; 7] = [SENDING, SENT, DELIVERED, NOT_DELIVERED, FAILED, TO_PRINT, PRINTED];
     /// The message reached (or is on its way to) the recipient: never send it again.
     pub fn is_done(s: &str) -> bool {
         matches!(s, SENT | DELIVERED | TO_PRINT | PRINTED)
@@ -567,6 +587,12 @@ pub async fn record_receipt(
         .bind(provider_id).bind(new).bind(detail).bind(now).execute(c).await.map(|_| ()))?;
     let sql = sqlx::AssertSqlSafe(format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE provider_id = $1"));
     Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(provider_id).fetch_optional(c).await)?)
+}
+
+/// How many messages are in each status (the outbox monitor's "delivered", "not delivered"…).
+pub async fn message_counts(conn: impl Into<Conn<'_>>) -> Result<Vec<(String, i64)>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status").fetch_all(c).await)?)
 }
 
 /// A patient's messages (their own and copies sent to their carers), newest first.

@@ -53,3 +53,6 @@ link-changed = Newidiodd rhywbeth tra oeddech chi ar y dudalen hon. Gwiriwch y m
 
 link-bad-title = Nid yw'r ddolen hon yn gweithio
 link-bad-lead = Gwiriwch eich bod wedi defnyddio'r ddolen gyfan o'ch neges. Os nad yw'n gweithio o hyd, ffoniwch y practis.
+link-problem-title = Mae'n ddrwg gennym, mae problem gyda'r gwasanaeth
+link-problem-lead = Rhowch gynnig arall arni yn nes ymlaen, neu ffoniwch y practis.
+link-reference = Os byddwch chi'n ffonio'r practis am hyn, rhowch y cyfeirnod hwn iddyn nhw: { $id }

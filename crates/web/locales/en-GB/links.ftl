@@ -49,3 +49,6 @@ link-changed = Something changed while you were on this page. Please check the d
 
 link-bad-title = This link does not work
 link-bad-lead = Check you used the whole link from your message. If it still does not work, please call the practice.
+link-problem-title = Sorry, there is a problem with the service
+link-problem-lead = Please try again later, or call the practice.
+link-reference = If you call the practice about this, tell them this reference: { $id }

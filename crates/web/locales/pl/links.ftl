@@ -53,3 +53,6 @@ link-changed = Coś się zmieniło, gdy ta strona była otwarta. Sprawdź inform
 
 link-bad-title = Ten link nie działa
 link-bad-lead = Sprawdź, czy link z wiadomości jest cały. Jeśli nadal nie działa, zadzwoń do przychodni.
+link-problem-title = Przepraszamy, wystąpił problem z usługą
+link-problem-lead = Spróbuj ponownie później albo zadzwoń do przychodni.
+link-reference = Jeśli dzwonisz w tej sprawie do przychodni, podaj ten numer: { $id }

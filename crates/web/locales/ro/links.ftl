@@ -52,3 +52,6 @@ link-changed = Ceva s-a schimbat cât timp erați pe această pagină. Vă rugă
 
 link-bad-title = Acest link nu funcționează
 link-bad-lead = Verificați dacă ați folosit tot linkul din mesaj. Dacă tot nu funcționează, vă rugăm să sunați la clinică.
+link-problem-title = Ne pare rău, există o problemă cu serviciul
+link-problem-lead = Vă rugăm să încercați din nou mai târziu sau să sunați la clinică.
+link-reference = Dacă sunați la clinică despre asta, spuneți-le această referință: { $id }

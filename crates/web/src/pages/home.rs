@@ -39,6 +39,13 @@ pub async fn page(staff: Staff) -> Response {
             description: "Add a patient, with a check for existing records.",
         });
     }
+    if role_may(role, Action::ViewOutbox) {
+        tasks.push(Task {
+            href: "/staff/messages/outbox",
+            title: "Outbox",
+            description: "See messages waiting, sent and delivered, and deal with the ones that are stuck.",
+        });
+    }
     if role_may(role, Action::ViewAuditLog) {
         tasks.push(Task {
             href: "/staff/audit",

@@ -7,7 +7,6 @@
 
 use super::{Shell, render};
 use crate::AppState;
-use crate::errors::error_page;
 use crate::i18n::Lang;
 use crate::observe::OperationId;
 use app::AppError;
@@ -36,6 +35,7 @@ struct Button {
 }
 
 /// Everything on a link page, already in the patient's language.
+#[derive(Default)]
 struct LinkView {
     heading: String,
     lead: Vec<String>,
@@ -174,23 +174,29 @@ fn private(mut res: Response) -> Response {
     res
 }
 
-/// A link that does not work says so plainly and changes nothing; anything else is the usual error page.
-fn failure(e: AppError, op: OperationId) -> Response {
-    match e {
+/// A link that does not work says so plainly and changes nothing; anything else says sorry. Both are
+/// patient pages in the browser's language (we cannot know whose link it was), with the operation id as a
+/// reference the practice can find in the log.
+fn failure(e: AppError, op: OperationId, parts: &Parts) -> Response {
+    let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let lang = Lang::from_accept_language(accept);
+    let (status, title, lead) = match e {
         AppError::NotFound { .. } | AppError::Invalid(_) | AppError::Forbidden { .. } => {
-            let lang = Lang::default();
-            error_page(StatusCode::NOT_FOUND, &lang.t("link-bad-title"), &lang.t("link-bad-lead"), op)
+            (StatusCode::NOT_FOUND, "link-bad-title", "link-bad-lead")
         }
         other => {
             tracing::warn!(operation_id = %op.0, code = other.code(), error = %other, "a message link failed");
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Sorry, there is a problem with the service",
-                "Please try again later, or call the practice.",
-                op,
-            )
+            (StatusCode::INTERNAL_SERVER_ERROR, "link-problem-title", "link-problem-lead")
         }
-    }
+    };
+    let view = LinkView {
+        heading: lang.t(title),
+        lead: vec![lang.t(lead)],
+        after: vec![lang.t_with("link-reference", &[("id", &lang.ltr_run(&op.0.to_string()))])],
+        ..LinkView::default()
+    };
+    let shell = Shell::for_anyone(&view.heading, lang);
+    private(render(&LinkTemplate { shell, view }, status))
 }
 
 fn show(page: &LinkPage, here: &str, cancel_path: Option<String>) -> Response {
@@ -205,14 +211,14 @@ async fn open_appointment_link(State(state): State<AppState>, Path(token): Path<
     let op = OperationId(ctx.operation_id);
     let page = match state.app.open_appointment_link(&ctx, &token).await {
         Ok(p) => p,
-        Err(e) => return private(failure(e, op)),
+        Err(e) => return failure(e, op, &parts),
     };
     // A confirm page also offers the way to cancel, with the cancel link for the same appointment.
     let cancel = match (page.action, page.state) {
         (LinkAction::Confirm, LinkState::Open) => {
             match state.app.appointment_link(LinkPurpose::Cancel, page.appointment).await {
                 Ok(t) => Some(format!("/l/{t}")),
-                Err(e) => return private(failure(e, op)),
+                Err(e) => return failure(e, op, &parts),
             }
         }
         _ => None,
@@ -229,7 +235,7 @@ async fn use_appointment_link(State(state): State<AppState>, Path(token): Path<S
         Ok(_) | Err(AppError::Invalid(_) | AppError::Conflict { .. }) => {
             private(Redirect::to(&format!("/l/{token}")).into_response())
         }
-        Err(e) => private(failure(e, op)),
+        Err(e) => failure(e, op, &parts),
     }
 }
 
@@ -238,7 +244,7 @@ async fn offer_page(state: &AppState, token: &str, accept: bool, here: String, p
     let op = OperationId(ctx.operation_id);
     match state.app.open_offer_link(&ctx, token, accept).await {
         Ok(page) => show(&page, &here, None),
-        Err(e) => private(failure(e, op)),
+        Err(e) => failure(e, op, parts),
     }
 }
 
@@ -261,7 +267,7 @@ async fn answer(state: &AppState, token: &str, accept: bool, parts: &Parts) -> R
         Ok(_) | Err(AppError::Invalid(_) | AppError::Conflict { .. }) => {
             private(Redirect::to(&format!("/o/{token}")).into_response())
         }
-        Err(e) => private(failure(e, op)),
+        Err(e) => failure(e, op, parts),
     }
 }
 

@@ -7,7 +7,7 @@ mod display;
 mod home;
 mod links;
 mod messages;
-mod patients;
+pub(crate) mod patients;
 mod schedule;
 mod sign_in;
 mod waiting;
@@ -83,6 +83,13 @@ impl Shell {
     /// A page for patients, in their language, headed with the practice's name.
     pub fn patient(title: &str, lang: Lang, practice: &str) -> Self {
         Self { title: title.to_owned(), lang, practice: Some(practice.to_owned()), ..Default::default() }
+    }
+
+    /// A patient page when we do not know whose practice it is (a link that does not work). The header
+    /// names the service without linking to the staff sign-in.
+    pub fn for_anyone(title: &str, lang: Lang) -> Self {
+        let service = lang.t("service-name");
+        Self::patient(title, lang, &service)
     }
 
     pub fn staff(title: &str, staff: &Staff) -> Self {

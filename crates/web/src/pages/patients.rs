@@ -42,7 +42,7 @@ async fn open_record(state: &AppState, staff: &Staff, id: Uuid) -> Result<Patien
 }
 
 /// The reason this session gave for breaking the glass on a record, while it still applies.
-async fn break_glass_reason(staff: &Staff, id: Uuid) -> Option<String> {
+pub(crate) async fn break_glass_reason(staff: &Staff, id: Uuid) -> Option<String> {
     let map: BreakGlassMap = staff.session.get(BREAK_GLASS).await.ok().flatten()?;
     map.get(&id).filter(|(_, until)| *until > jiff::Timestamp::now().as_millisecond()).map(|(r, _)| r.clone())
 }
@@ -260,21 +260,21 @@ fn age_words(born: jiff::civil::Date, on: jiff::civil::Date) -> String {
 
 /// The patient banner shown on every page about one patient.
 pub struct Banner {
-    name: String,
-    called: Option<String>,
-    date_of_birth: String,
-    age: String,
-    nhs_number: Option<String>,
-    status: &'static str,
-    deceased: bool,
-    break_glass: bool,
-    language_note: Option<String>,
-    needs: Vec<String>,
-    alert_notice: Option<String>,
+    pub(crate) name: String,
+    pub(crate) called: Option<String>,
+    pub(crate) date_of_birth: String,
+    pub(crate) age: String,
+    pub(crate) nhs_number: Option<String>,
+    pub(crate) status: &'static str,
+    pub(crate) deceased: bool,
+    pub(crate) break_glass: bool,
+    pub(crate) language_note: Option<String>,
+    pub(crate) needs: Vec<String>,
+    pub(crate) alert_notice: Option<String>,
 }
 
 impl Banner {
-    fn of(r: &PatientRecord) -> Self {
+    pub(crate) fn of(r: &PatientRecord) -> Self {
         let row = &r.row;
         let break_glass = r.break_glass;
         let age = app::patients::age_span(row).map(|(born, until)| age_words(born, until)).unwrap_or_default();
@@ -656,7 +656,7 @@ fn summary_rows(rows: Vec<(&'static str, String)>) -> Vec<SummaryRow> {
     rows.into_iter().map(|(label, value)| SummaryRow { label, value, notes: Vec::new() }).collect()
 }
 
-fn view_error(staff: &Staff, id: Uuid, e: AppError) -> Response {
+pub(crate) fn view_error(staff: &Staff, id: Uuid, e: AppError) -> Response {
     match e {
         AppError::Forbidden { reason } if reason == NEEDS_BREAK_GLASS && staff.actor.role == Role::Clinician => render(
             &BreakGlassPage {

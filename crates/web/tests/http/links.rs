@@ -56,6 +56,18 @@ both_backends! {
             let res = patient.post_form(&format!("/l/{bad}"), &[]).await;
             assert_eq!(res.status, StatusCode::NOT_FOUND, "{bad}");
         }
+        // We cannot know whose link it was, so the browser's language decides; the reference is the
+        // operation id in the log, and the page is a patient page (no way into the staff pages).
+        let req = axum::http::Request::get(format!("/l/{}", tampered(&confirm)))
+            .header(header::ACCEPT_LANGUAGE, "ur-PK,ur;q=0.9,en;q=0.8")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = patient.send(req).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        assert!(res.body.contains("lang=\"ur\" dir=\"rtl\"") && res.body.contains("یہ لنک کام نہیں کرتا"), "{}", res.body);
+        let op = res.headers["x-operation-id"].to_str().unwrap();
+        assert!(res.body.contains(&format!("\u{2066}{op}\u{2069}")), "reference {op} in {}", res.body);
+        assert!(!res.body.contains("/staff"), "{}", res.body);
 
         // Confirm: once, then the page thanks them.
         let done = patient.post_form(&format!("/l/{confirm}"), &[]).await;

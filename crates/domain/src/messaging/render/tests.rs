@@ -122,6 +122,22 @@ fn contact_shapes_and_no_bring() {
     assert!(t.contains("To cancel or change, go to https://x.example/c"));
 }
 
+/// In Urdu the phone number is an isolated left-to-right run, so "01632 960123" is not shown as
+/// "960123 01632"; other languages get it as typed.
+#[test]
+fn phone_numbers_read_left_to_right_in_urdu() {
+    let d = demo::data(Kind::Reminder);
+    for channel in Channel::ALL {
+        let ur = render(Kind::Reminder, *channel, Language::Ur, Variant::Standard, &d).unwrap();
+        assert!(ur.text.contains("\u{2066}01632 960123\u{2069}"), "{channel:?}: {}", ur.text);
+        if let Some(html) = &ur.html {
+            assert!(html.contains("\u{2066}01632 960123\u{2069}"), "{channel:?}");
+        }
+        let pl = render(Kind::Reminder, *channel, Language::Pl, Variant::Standard, &d).unwrap();
+        assert!(pl.text.contains("01632 960123") && !pl.text.contains('\u{2066}'), "{channel:?}");
+    }
+}
+
 #[test]
 fn missing_data_is_named() {
     let mut d = demo::data(Kind::RunningLate);

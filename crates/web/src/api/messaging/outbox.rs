@@ -2,12 +2,14 @@
 //! print) with retry, and a patient's communications history.
 
 use crate::AppState;
+use crate::api::ApiJson;
 use crate::auth::ApiCaller;
 use crate::errors::ApiError;
-use app::messaging::outbox::{OutboxEntry, PatientMessage};
+use app::messaging::monitor::{OutboxEntry, OutboxSummary, PatientMessage};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use domain::validation::Errors;
+use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,7 +18,11 @@ use uuid::Uuid;
 type Problem = crate::errors::Problem;
 
 pub fn routes(api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    api.routes(routes!(list)).routes(routes!(retry)).routes(routes!(patient_messages))
+    api.routes(routes!(list))
+        .routes(routes!(summary))
+        .routes(routes!(retry))
+        .routes(routes!(done))
+        .routes(routes!(patient_messages))
 }
 
 /// Outbox jobs, the most recently due first: all of them, or those in one state. Messages' text is not
@@ -54,6 +60,41 @@ pub async fn list(
     let wanted = params.get("state").map(|s| s.trim()).filter(|s| !s.is_empty());
     let rows = state.app.outbox_jobs(&caller.ctx, wanted, limit).await.map_err(|e| caller.fail(e))?;
     Ok(Json(rows))
+}
+
+/// The outbox at a glance: jobs in every state, queued jobs due now and scheduled for later, the oldest
+/// due job, and messages by what became of them (delivered, not delivered…).
+#[utoipa::path(get, path = "/api/v1/outbox/summary", tag = "messaging",
+    responses(
+        (status = 200, body = OutboxSummary),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn summary(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<OutboxSummary>, ApiError> {
+    Ok(Json(state.app.outbox_summary(&caller.ctx).await.map_err(|e| caller.fail(e))?))
+}
+
+/// What staff did by hand for a job waiting for them (or a dead letter).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DoneRequest {
+    /// What was done, e.g. "Braille letter posted" (1–500 characters).
+    pub note: String,
+}
+
+/// Mark a job waiting for staff (or a dead letter) done by hand: it counts as sent, with the note.
+#[utoipa::path(post, path = "/api/v1/outbox/{id}/done", tag = "messaging", params(("id" = Uuid, Path)),
+    request_body = DoneRequest,
+    responses(
+        (status = 200, body = OutboxEntry),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn done(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<DoneRequest>,
+) -> Result<Json<OutboxEntry>, ApiError> {
+    Ok(Json(state.app.close_outbox_task(&caller.ctx, id, &body.note).await.map_err(|e| caller.fail(e))?))
 }
 
 /// Put a dead letter (or a job waiting for staff) back in the queue, due now, with its attempts reset.

@@ -1,9 +1,11 @@
 //! Staff pages for messaging: every template previewed with demo data in every language and format,
 //! the editor for practice wording (checked before it is saved, with plain-language advice), and the
-//! letters to print in batches; and the demo's mail catcher (`/staff/dev/mail`).
+//! letters to print in batches; the outbox monitor; a patient's messages; and the demo's mail catcher (`/staff/dev/mail`).
 
 mod dev_mail;
+mod history;
 mod letters;
+mod outbox;
 mod templates;
 
 use crate::AppState;
@@ -31,6 +33,10 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/messages/letters", get(letters::list))
         .route("/staff/messages/letters/print", get(letters::print))
         .route("/staff/messages/letters/printed", post(letters::mark_printed))
+        .route("/staff/messages/outbox", get(outbox::list))
+        .route("/staff/patients/{id}/messages", get(history::page))
+        .route("/staff/messages/outbox/{id}/retry", post(outbox::retry))
+        .route("/staff/messages/outbox/{id}/done", get(outbox::done_form).post(outbox::done))
         .route("/staff/dev/mail", get(dev_mail::list))
 }
 
