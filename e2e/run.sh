@@ -9,7 +9,8 @@
 # Exits with the test runner's exit code; 2 for bad usage, 3 when Chromium is missing, 4 when the
 # server does not start.
 #
-# Environment: CHROMIUM_PATH (default /usr/bin/chromium), E2E_KEEP_DATA=1 keeps the temp folder.
+# Environment: CHROMIUM_PATH (default /usr/bin/chromium), E2E_KEEP_DATA=1 keeps the temp folder,
+# E2E_TESTS="tests/outbox.test.mjs" runs only those files (paths relative to e2e/).
 
 set -euo pipefail
 
@@ -100,7 +101,7 @@ fi
 
 set +e
 CAREFRONT_URL="$base" CAREFRONT_CREDENTIALS="$data/demo-credentials.json" \
-  node --test --test-concurrency=1 tests/*.test.mjs
+  node --test --test-concurrency=1 ${E2E_TESTS:-tests/*.test.mjs}
 rc=$?
 set -e
 

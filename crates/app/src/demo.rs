@@ -89,6 +89,26 @@ impl App {
         tx.commit().await?;
         let patients = self.seed_demo_patients(org.id, DEMO_PATIENTS).await?;
         self.seed_demo_scheduling(&site_rows, &patients).await?;
+        // A referral has just arrived for the first demo patient, who reads Braille: the outbox worker turns
+        // its "referral received" message into a task for staff (arrange it in Braille), so the outbox
+        // page has something that needs a person.
+        if let Some(first) = patients.first() {
+            let mut tx = self.db().begin().await?;
+            let job = store::scheduling::OutboxRow {
+                id: domain::new_id(),
+                kind: "referral-received".into(),
+                dedupe_key: format!("referral-received:demo:{}", first.id),
+                patient_id: Some(first.id),
+                appointment_id: None,
+                payload: "{}".into(),
+                due_at: now,
+                state: "queued".into(),
+                attempts: 0,
+                created_at: now,
+            };
+            store::scheduling::enqueue(&mut tx, &job).await?;
+            tx.commit().await?;
+        }
 
         let operator = Ctx::command_line();
         let mut staff = Vec::new();

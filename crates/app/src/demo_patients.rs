@@ -227,6 +227,8 @@ pub fn synthetic_patients(count: usize) -> Vec<(PatientInput, Extras)> {
             };
             let needs =
                 if rng.random_bool(0.05) { vec![CATALOGUE[rng.random_range(0..CATALOGUE.len())].code] } else { vec![] };
+            // The first demo patient reads Braille, so the demo's outbox has a task for staff (`seed_demo`).
+            let needs = if i == 0 { vec![BRAILLE_GRADE_2] } else { needs };
             let carer = (i % 31 == 5).then(|| {
                 (
                     format!("{} {}", pick(&mut rng, GIVEN_F), family),
@@ -238,6 +240,9 @@ pub fn synthetic_patients(count: usize) -> Vec<(PatientInput, Extras)> {
         })
         .collect()
 }
+
+/// "Requires information in Braille grade 2" (AIS).
+pub const BRAILLE_GRADE_2: &str = "936661000000109";
 
 /// Extra demo facts about one patient.
 pub struct Extras {

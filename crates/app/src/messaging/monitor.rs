@@ -125,6 +125,13 @@ pub struct OutboxSummary {
     pub messages: BTreeMap<String, i64>,
 }
 
+/// Looking after the outbox is administration (system administration for the admin role); the policy says
+/// which roles may.
+pub(crate) fn outbox_access(ctx: &Ctx, resource: &'static str) -> Access<'static> {
+    let purpose = ctx.actor.as_ref().map_or(Purpose::Administration, |a| crate::patients::default_purpose(a.role));
+    Access::general(Action::ViewOutbox, purpose, resource)
+}
+
 /// Which jobs the outbox monitor lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxView {
@@ -172,7 +179,7 @@ impl App {
         {
             return Err(AppError::invalid("state", format!("State must be one of: {}", state::ALL.join(", "))));
         }
-        let grant = self.authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "outbox")).await?;
+        let grant = self.authorize(ctx, outbox_access(ctx, "outbox")).await?;
         let rows = outbox_store::jobs(self.db(), state, limit.clamp(1, 1000)).await?;
         let mut tx = self.db().begin().await?;
         grant.named("view_outbox").record(&mut tx).await?;
@@ -182,8 +189,7 @@ impl App {
 
     /// Put a dead (or staff-held) job back in the queue, due now, with its attempts reset.
     pub async fn retry_dead(&self, ctx: &Ctx, id: Uuid) -> Result<OutboxEntry> {
-        let grant =
-            self.authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "outbox").on(id)).await?;
+        let grant = self.authorize(ctx, outbox_access(ctx, "outbox").on(id)).await?;
         let job = outbox_store::job(self.db(), id).await?.ok_or(AppError::NotFound { what: "outbox job" })?;
         let mut tx = self.db().begin().await?;
         if !outbox_store::requeue(&mut tx, id, Ts(domain::time::now())).await? {
@@ -204,7 +210,7 @@ impl App {
 
     /// The outbox monitor's counts (the API's outbox status).
     pub async fn outbox_summary(&self, ctx: &Ctx) -> Result<OutboxSummary> {
-        let grant = self.authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "outbox")).await?;
+        let grant = self.authorize(ctx, outbox_access(ctx, "outbox")).await?;
         let summary = self.summary_counts().await?;
         let mut tx = self.db().begin().await?;
         grant.named("view_outbox").record(&mut tx).await?;
@@ -219,7 +225,7 @@ impl App {
         view: OutboxView,
         limit: i64,
     ) -> Result<(OutboxSummary, Vec<OutboxEntry>)> {
-        let grant = self.authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "outbox")).await?;
+        let grant = self.authorize(ctx, outbox_access(ctx, "outbox")).await?;
         let summary = self.summary_counts().await?;
         let rows = outbox_store::jobs_in_states(self.db(), &view.states(), limit.clamp(1, 1000)).await?;
         let mut tx = self.db().begin().await?;
@@ -250,8 +256,7 @@ impl App {
 
     /// One outbox job (the "mark done" page).
     pub async fn outbox_job(&self, ctx: &Ctx, id: Uuid) -> Result<OutboxEntry> {
-        let grant =
-            self.authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "outbox").on(id)).await?;
+        let grant = self.authorize(ctx, outbox_access(ctx, "outbox").on(id)).await?;
         let job = outbox_store::job(self.db(), id).await?.ok_or(AppError::NotFound { what: "outbox job" })?;
         let mut tx = self.db().begin().await?;
         grant.named("view_outbox").record(&mut tx).await?;
@@ -272,8 +277,7 @@ impl App {
                 format!("What was done must be {MAX_DONE_NOTE} characters or fewer"),
             ));
         }
-        let grant =
-            self.authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "outbox").on(id)).await?;
+        let grant = self.authorize(ctx, outbox_access(ctx, "outbox").on(id)).await?;
         let job = outbox_store::job(self.db(), id).await?.ok_or(AppError::NotFound { what: "outbox job" })?;
         let who = crate::patients::actor(ctx)?;
         let by = format!("{} ({})", who.display_name, who.username);

@@ -389,9 +389,7 @@ impl App {
     /// Letters waiting to be printed, oldest first. They name patients and their addresses, so each look
     /// is audited. (Store: `store::messaging::outbox::letters_to_print`, filled by the outbox worker.)
     pub async fn letters_to_print(&self, ctx: &Ctx) -> Result<Vec<LetterToPrint>> {
-        let grant = self
-            .authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "letters_to_print"))
-            .await?;
+        let grant = self.authorize(ctx, super::monitor::outbox_access(ctx, "letters_to_print")).await?;
         let rows = store::messaging::outbox::letters_to_print(self.db()).await?;
         let mut tx = self.db().begin().await?;
         grant.named("view_letters_to_print").with_reason(format!("{} letters", rows.len())).record(&mut tx).await?;
@@ -416,9 +414,7 @@ impl App {
     /// Record that these letters (one printed batch) are printed; returns the batch's name and how many
     /// were marked (letters already marked by someone else are left alone).
     pub async fn mark_letters_printed(&self, ctx: &Ctx, ids: &[Uuid]) -> Result<(String, u64)> {
-        let grant = self
-            .authorize(ctx, Access::general(Action::ViewOutbox, Purpose::Administration, "letters_to_print"))
-            .await?;
+        let grant = self.authorize(ctx, super::monitor::outbox_access(ctx, "letters_to_print")).await?;
         if ids.is_empty() {
             return Err(AppError::invalid("ids", "There are no letters in this batch."));
         }

@@ -213,6 +213,12 @@ both_backends! {
         let gp = token_for(&o.app, "clinician").await;
         let refused = api(&o.router, Method::GET, "/api/v1/outbox", Some(&gp), None).await;
         assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
+        // The system administrator looks after the outbox too (under system administration).
+        let admin = token_for(&o.app, "admin").await;
+        let listed = api(&o.router, Method::GET, "/api/v1/outbox", Some(&admin), None).await;
+        assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+        let summary = api(&o.router, Method::GET, "/api/v1/outbox/summary", Some(&admin), None).await;
+        assert_eq!(summary.status, StatusCode::OK, "{}", summary.body);
         let anonymous = api(&o.router, Method::GET, "/api/v1/outbox", None, None).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     }
