@@ -3,6 +3,7 @@
 mod outbox;
 mod receipts;
 mod replies;
+mod templates;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -10,5 +11,6 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn routes(api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     let api = outbox::routes(api);
     let api = receipts::routes(api);
-    replies::routes(api)
+    let api = replies::routes(api);
+    templates::routes(api)
 }

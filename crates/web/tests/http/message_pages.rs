@@ -266,3 +266,38 @@ both_backends! {
         assert!(desk.get("/staff/messages/letters").await.body.contains("already been marked printed"));
     }
 }
+
+mod preview_api {
+    use super::*;
+
+    both_backends! {
+        async fn any_template_is_previewed_over_json_and_bad_names_are_refused(db: Db) {
+            let (app, router) = practice(db).await;
+            let desk = token_for(&app, "reception").await;
+            let uri = "/api/v1/message-templates/reminder/sms/standard/en";
+            let res = api(&router, Method::GET, uri, Some(&desk), None).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            let p = res.json();
+            assert_eq!((p["kind"].as_str(), p["language_used"].as_str(), p["dir"].as_str()), (Some("reminder"), Some("en"), Some("ltr")));
+            assert!(p["text"].as_str().unwrap().contains("Tuesday 3 March at 9:10am"), "{p}");
+            assert_eq!(p["sms"]["encoding"], "gsm7");
+            assert!(p["sms"]["segments"].as_u64().unwrap() <= 2, "{p}");
+            assert!(p["subject"].is_null() && p["html"].is_null());
+
+            let ur = api(&router, Method::GET, "/api/v1/message-templates/booking_confirmation/letter/large_print/ur", Some(&desk), None).await.json();
+            assert_eq!((ur["language_used"].as_str(), ur["dir"].as_str(), ur["fell_back_to_english"].as_bool()), (Some("ur"), Some("rtl"), Some(false)));
+            assert!(ur["html"].as_str().unwrap().contains("dir=\"rtl\""), "{ur}");
+            assert!(ur["sms"].is_null() && ur["subject"].is_string());
+
+            let bad = api(&router, Method::GET, "/api/v1/message-templates/postcard/pigeon/large_print/fr", Some(&desk), None).await;
+            let p = assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+            assert_eq!(fields, ["kind", "channel", "language"], "{p}");
+            let sms_large = api(&router, Method::GET, "/api/v1/message-templates/reminder/sms/large_print/en", Some(&desk), None).await;
+            let p = assert_problem(&sms_large, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            assert_eq!(p["errors"][0]["field"], "variant", "{p}");
+            let gp = token_for(&app, "clinician").await;
+            assert_problem(&api(&router, Method::GET, uri, Some(&gp), None).await, StatusCode::FORBIDDEN, "forbidden");
+        }
+    }
+}
