@@ -1,6 +1,7 @@
 //! What staff see of messaging: the outbox monitor (jobs in each state, dead letters and tasks for staff,
 //! retry, "done"), and a patient's communications history. Sending is in [`super::outbox`].
 
+use super::replies::ReplyEntry;
 use crate::governance::access::Access;
 use crate::patients::PatientRecord;
 use crate::{App, AppError, Ctx, Result};
@@ -132,6 +133,16 @@ pub(crate) fn outbox_access(ctx: &Ctx, resource: &'static str) -> Access<'static
     Access::general(Action::ViewOutbox, purpose, resource)
 }
 
+/// What the outbox monitor page shows.
+#[derive(Debug, Clone)]
+pub struct OutboxMonitor {
+    pub summary: OutboxSummary,
+    pub jobs: Vec<OutboxEntry>,
+    /// Recent text replies that need a person (a shared or unknown number, words Carefront does not act
+    /// on, a cancel too late), newest first.
+    pub replies: Vec<ReplyEntry>,
+}
+
 /// Which jobs the outbox monitor lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxView {
@@ -218,20 +229,21 @@ impl App {
         Ok(summary)
     }
 
-    /// The outbox monitor page: the counts, and the jobs one view lists (at most `limit`).
-    pub async fn outbox_monitor(
-        &self,
-        ctx: &Ctx,
-        view: OutboxView,
-        limit: i64,
-    ) -> Result<(OutboxSummary, Vec<OutboxEntry>)> {
+    /// The outbox monitor page: the counts, the jobs one view lists (at most `limit`), and recent text
+    /// replies Carefront could not act on by itself.
+    pub async fn outbox_monitor(&self, ctx: &Ctx, view: OutboxView, limit: i64) -> Result<OutboxMonitor> {
         let grant = self.authorize(ctx, outbox_access(ctx, "outbox")).await?;
         let summary = self.summary_counts().await?;
         let rows = outbox_store::jobs_in_states(self.db(), &view.states(), limit.clamp(1, 1000)).await?;
+        let replies = store::messaging::replies::recent(self.db(), 200).await?;
         let mut tx = self.db().begin().await?;
         grant.named("view_outbox").record(&mut tx).await?;
         tx.commit().await?;
-        Ok((summary, rows.into_iter().map(OutboxEntry::from).collect()))
+        Ok(OutboxMonitor {
+            summary,
+            jobs: rows.into_iter().map(OutboxEntry::from).collect(),
+            replies: replies.into_iter().map(ReplyEntry::from).filter(|r| r.needs_staff).take(50).collect(),
+        })
     }
 
     async fn summary_counts(&self) -> Result<OutboxSummary> {

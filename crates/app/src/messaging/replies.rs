@@ -19,7 +19,7 @@ use crate::context::{Actor, Via};
 use crate::governance::access::entry;
 use crate::{App, AppError, Ctx, Result};
 use domain::governance::audit::Outcome;
-use domain::governance::{Action, Purpose, Role};
+use domain::governance::{Purpose, Role};
 use domain::patients::PhoneNumber;
 use domain::scheduling::appointment::{AppointmentEvent, CancelledBy, Reason};
 use jiff::Timestamp;
@@ -290,10 +290,12 @@ impl App {
 
     /// The newest replies, for staff who watch the outbox. Listing them reads no patient's record.
     pub async fn sms_replies(&self, ctx: &Ctx, limit: i64) -> Result<Vec<ReplyEntry>> {
-        let access =
-            crate::governance::access::Access::general(Action::ViewOutbox, Purpose::Administration, "sms_reply");
-        let _ = self.authorize(ctx, access).await?;
-        Ok(replies_store::recent(self.db(), limit.clamp(1, 500)).await?.into_iter().map(Into::into).collect())
+        let grant = self.authorize(ctx, super::monitor::outbox_access(ctx, "sms_reply")).await?;
+        let rows = replies_store::recent(self.db(), limit.clamp(1, 500)).await?;
+        let mut tx = self.db().begin().await?;
+        grant.named("view_sms_replies").record(&mut tx).await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 }
 

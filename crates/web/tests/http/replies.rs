@@ -118,5 +118,17 @@ both_backends! {
         assert!(!list.body.contains("Can I come"), "the patient's words stay out of the list");
         let bad = api(&router, Method::GET, "/api/v1/replies?limit=0&x=1", Some(&p.token), None).await;
         assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+
+        // The outbox page lists the three that need a person, in words, and links to a known patient.
+        let mut desk = Client::new(&router);
+        desk.signed_in("reception").await;
+        let page = desk.get("/staff/messages/outbox").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let table = &page.body[page.body.find("id=\"replies\"").expect("a replies table")..];
+        let table = &table[..table.find("</table>").unwrap()];
+        assert_eq!(table.matches("<tr>").count(), 1 + 3, "a header and three replies: {table}");
+        assert!(table.contains("not on any record") && table.contains("more than one record") && table.contains("Not CANCEL or STOP"), "{table}");
+        assert!(table.contains(&format!("href=\"/staff/patients/{ann}\"")), "{table}");
+        assert!(!page.body.contains("Can I come") && !page.body.contains("900111"), "no words, no numbers");
     }
 }

@@ -11,6 +11,7 @@ use crate::pages::{Shell, ok, render, set_flash, take_flash};
 use app::AppError;
 use app::messaging::compose::kind_of;
 use app::messaging::monitor::{MAX_DONE_NOTE, OutboxEntry, OutboxSummary, OutboxView};
+use app::messaging::replies::ReplyEntry;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -183,6 +184,29 @@ struct OutboxPage {
     heading: &'static str,
     jobs: Vec<JobView>,
     limit: i64,
+    replies: Vec<ReplyView>,
+}
+
+/// A text reply Carefront could not act on, in staff's words. The patient's words are not kept.
+pub struct ReplyView {
+    received: String,
+    why: &'static str,
+    patient: Option<Uuid>,
+}
+
+fn reply_view(r: &ReplyEntry) -> ReplyView {
+    ReplyView {
+        received: parse_time(&r.received_at).map(when).unwrap_or_default(),
+        why: match r.action.as_str() {
+            "unknown_number" => "From a number that is not on any record.",
+            "ambiguous" => "From a number on more than one record, so Carefront could not tell whose it was.",
+            "not_understood" => "Not CANCEL or STOP. The patient may want to talk to the practice.",
+            "no_appointment" => "CANCEL, but the patient has no appointment coming up.",
+            "too_late" => "CANCEL, but too close to the appointment to cancel by text. Please phone the patient.",
+            _ => "Needs a look.",
+        },
+        patient: r.patient_id,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -196,10 +220,11 @@ pub async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<O
         Ok(v) => v,
         Err(e) => return PageError(e, staff.op()).into_response(),
     };
-    let (summary, jobs) = match state.app.outbox_monitor(&staff.ctx, view, LIMIT).await {
+    let monitor = match state.app.outbox_monitor(&staff.ctx, view, LIMIT).await {
         Ok(r) => r,
         Err(e) => return PageError(e, staff.op()).into_response(),
     };
+    let (summary, jobs) = (monitor.summary, monitor.jobs);
     let now = Timestamp::now();
     let tabs = tabs(&summary, view);
     let heading = tabs.iter().find(|t| t.current).map_or("Needs attention", |t| t.label);
@@ -213,6 +238,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<O
         heading,
         jobs: jobs.iter().map(|j| job_view(j, now)).collect(),
         limit: LIMIT,
+        replies: monitor.replies.iter().map(reply_view).collect(),
     })
 }
 
