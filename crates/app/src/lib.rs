@@ -42,6 +42,9 @@ pub struct AppConfig {
     pub token_cache_ttl: Duration,
     /// Sending messages: email, links, the outbox worker's retries, quiet hours, the daily limit.
     pub messaging: messaging::MessagingConfig,
+    /// The bank holidays sessions close on: the file shipped with Carefront, or a newer one of the same
+    /// shape (`--bank-holidays`).
+    pub bank_holidays: Arc<domain::scheduling::calendar::BankHolidays>,
 }
 
 impl Default for AppConfig {
@@ -55,6 +58,7 @@ impl Default for AppConfig {
             totp_required_roles: Vec::new(),
             token_cache_ttl: Duration::from_secs(5),
             messaging: messaging::MessagingConfig::default(),
+            bank_holidays: Arc::new(domain::scheduling::calendar::BankHolidays::bundled()),
         }
     }
 }

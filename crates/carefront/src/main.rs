@@ -92,6 +92,10 @@ struct ServeArgs {
     /// Sign-in attempts allowed from one address in a burst (then one more every 2 seconds).
     #[arg(long, env = "CAREFRONT_LOGIN_BURST", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10000))]
     login_burst: u32,
+    /// A newer bank-holiday file in the shape of gov.uk's bank-holidays.json (every division present);
+    /// without it, the file shipped with Carefront (2025–2028).
+    #[arg(long, env = "CAREFRONT_BANK_HOLIDAYS")]
+    bank_holidays: Option<PathBuf>,
     #[command(flatten)]
     sms: sms_args::SmsArgs,
     #[command(flatten)]
@@ -201,13 +205,21 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn app_config(args: &ServeArgs) -> AppConfig {
-    AppConfig {
+fn app_config(args: &ServeArgs) -> Result<AppConfig> {
+    let mut config = AppConfig {
         session_idle: Duration::from_secs(args.session_idle_minutes * 60),
         session_absolute: Duration::from_secs(args.session_absolute_hours * 3600),
         totp_required_roles: args.require_totp_for.clone(),
         ..AppConfig::default()
+    };
+    if let Some(path) = &args.bank_holidays {
+        let json = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the bank-holiday file {}", path.display()))?;
+        let holidays = domain::scheduling::calendar::BankHolidays::from_json(&json)
+            .with_context(|| format!("the bank-holiday file {} cannot be used", path.display()))?;
+        config.bank_holidays = std::sync::Arc::new(holidays);
     }
+    Ok(config)
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> Result<()> {
@@ -215,7 +227,7 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> Result<()> {
     let db = cli.open().await?;
     // The demo's messages carry working links to this server (confirm, cancel, answer an offer).
     let public_url = args.public_url.clone().or_else(|| demo.then(|| format!("http://{}", args.bind)));
-    let mut config = app_config(args);
+    let mut config = app_config(args)?;
     config.messaging = args.mail.config(public_url.as_deref(), demo)?;
     let app = App::new(db.clone(), config);
     if demo {

@@ -111,6 +111,25 @@ fn bad_flags_and_values_exit_with_2_and_say_why() {
 }
 
 #[test]
+fn a_bank_holiday_file_that_cannot_be_used_stops_serve_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.json");
+    let out = carefront(dir.path(), &["serve", "--bank-holidays", missing.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("cannot read the bank-holiday file"), "{}", text(&out));
+    // A truncated download (Scotland and Northern Ireland missing) would open practices on their holidays.
+    let partial = dir.path().join("partial.json");
+    std::fs::write(
+        &partial,
+        r#"{"england-and-wales":{"division":"england-and-wales","events":[{"title":"New Year's Day","date":"2029-01-01","notes":"","bunting":true}]}}"#,
+    )
+    .unwrap();
+    let out = carefront(dir.path(), &["serve", "--bank-holidays", partial.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("cannot be used") && text(&out).contains("scotland"), "{}", text(&out));
+}
+
+#[test]
 fn user_add_refuses_a_weak_password_and_a_duplicate() {
     let dir = tempfile::tempdir().unwrap();
     let out =

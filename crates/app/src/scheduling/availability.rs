@@ -6,13 +6,12 @@ use crate::patients::actor;
 use crate::{App, AppError, Ctx, Result};
 use domain::governance::Action;
 use domain::scheduling::booking::{LengthNeeds, appointment_length};
-use domain::scheduling::calendar::BankHolidays;
 use domain::scheduling::rota::{ServiceLength, Slot, SlotRules, generate_slots};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use store::Ts;
 use store::organisation::{self, SiteRow};
 use store::scheduling::{self as schedule_store, ServiceRow};
@@ -23,12 +22,6 @@ const DAYS_COMPOSED: i32 = 31;
 
 /// Days one availability search may cover.
 pub const MAX_SEARCH_DAYS: i32 = 92;
-
-/// The bank holidays Carefront ships with.
-pub(crate) fn holidays() -> &'static BankHolidays {
-    static HOLIDAYS: OnceLock<BankHolidays> = OnceLock::new();
-    HOLIDAYS.get_or_init(BankHolidays::bundled)
-}
 
 /// What to look for.
 #[derive(Debug, Clone)]
@@ -238,7 +231,7 @@ impl App {
             let rules = SlotRules {
                 time_zone: &tz,
                 division,
-                holidays: holidays(),
+                holidays: &self.config().bank_holidays,
                 service: service.id,
                 length,
                 buffer_minutes: service.buffer_minutes as u16,

@@ -658,7 +658,7 @@ impl App {
             let rules = SlotRules {
                 time_zone: &tz,
                 division,
-                holidays: super::availability::holidays(),
+                holidays: &self.config().bank_holidays,
                 service: cal.service.id,
                 length: cal.length,
                 buffer_minutes: cal.service.buffer_minutes as u16,

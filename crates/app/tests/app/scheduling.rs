@@ -17,7 +17,56 @@ fn tomorrow() -> Date {
     jiff::Zoned::now().date().tomorrow().unwrap()
 }
 
+/// A bank-holiday file in gov.uk's shape with one made-up holiday on `day` in every division.
+fn holidays_on(day: Date) -> String {
+    let division = |name: &str| {
+        format!(
+            r#""{name}":{{"division":"{name}","events":[{{"title":"Extra holiday","date":"{day}","notes":"","bunting":true}}]}}"#
+        )
+    };
+    format!("{{{},{},{}}}", division("england-and-wales"), division("scotland"), division("northern-ireland"))
+}
+
 both_backends! {
+    async fn a_newer_bank_holiday_file_closes_sessions_on_its_days(db: Db) {
+        use domain::scheduling::calendar::{BankHolidays, Division};
+        // A day a month ahead whose following week is an ordinary day (Christmas and Good Friday are
+        // holidays whatever the file says).
+        let mut day = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(30)).unwrap();
+        let week = jiff::Span::new().days(7);
+        while BankHolidays::from_json(&holidays_on(day)).unwrap().holiday(Division::EnglandAndWales, day.checked_add(week).unwrap()).is_some() {
+            day = day.tomorrow().unwrap();
+        }
+        let holidays = BankHolidays::from_json(&holidays_on(day)).unwrap();
+        let config = app::AppConfig { bank_holidays: std::sync::Arc::new(holidays), ..app::AppConfig::default() };
+        let p = practice_with(App::new(db, config), Rota::None).await;
+        let weekday = format!("{:?}", day.weekday()).to_lowercase();
+        let session = |opens: bool| app::scheduling::setup::SessionInput {
+            practitioner_id: p.gp,
+            site_id: p.site,
+            room_id: None,
+            weekday: weekday.clone(),
+            starts: if opens { "14:00" } else { "09:00" }.into(),
+            ends: if opens { "14:30" } else { "10:00" }.into(),
+            valid_from: "2026-01-01".into(),
+            valid_until: None,
+            opens_on_bank_holidays: opens,
+            services: vec![p.service],
+        };
+        p.app.add_session(&Ctx::command_line(), &session(false)).await.unwrap();
+        p.app.add_session(&Ctx::command_line(), &session(true)).await.unwrap();
+        let q = |d: Date| SlotQuery { service: p.service, practitioner: None, site: None, from: d, to: d, patient: None, limit: 500 };
+        let on_holiday = p.app.free_slots(&p.desk, &q(day)).await.unwrap();
+        assert_eq!(on_holiday.len(), 3, "only the session that opens on bank holidays: {on_holiday:?}");
+        assert!(on_holiday.iter().all(|s| s.local_start.contains("T14:")), "{on_holiday:?}");
+        let a_week_later = p.app.free_slots(&p.desk, &q(day.checked_add(week).unwrap())).await.unwrap();
+        assert_eq!(a_week_later.len(), 6 + 3, "an ordinary day has both sessions");
+        // Booking the closed morning is refused as a bank holiday.
+        let ann = patient(&p, "Ann").await;
+        let refused = p.app.book(&p.desk, &request(&p, ann, local(day, 9, 0))).await;
+        assert!(matches!(refused, Err(AppError::Invalid(_))), "{refused:?}");
+    }
+
     async fn slots_are_cut_in_local_time_across_the_clock_changes(db: Db) {
         let p = practice(db).await;
         let q = |from: Date, to: Date| SlotQuery { service: p.service, practitioner: None, site: None, from, to, patient: None, limit: 500 };
