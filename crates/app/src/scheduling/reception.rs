@@ -78,6 +78,8 @@ pub struct SiteSettings {
     pub late_threshold_minutes: i64,
     /// Whether a waiting-room screen key has been made (the key itself is shown once only).
     pub display_key_set: bool,
+    /// The number messages and link pages tell patients to call (to cancel, change or ask).
+    pub phone: Option<String>,
 }
 
 impl SiteSettings {
@@ -89,6 +91,7 @@ impl SiteSettings {
             display_names_as: DisplayNames::parse(&s.display_names_as).unwrap_or(DisplayNames::Ticket),
             late_threshold_minutes: i64::from(s.late_threshold_minutes),
             display_key_set: s.display_key_hash.is_some(),
+            phone: s.phone.clone(),
         }
     }
 }
@@ -104,6 +107,9 @@ pub struct SiteSettingsInput {
     /// Whole minutes from 5 to 240.
     #[serde(default)]
     pub late_threshold_minutes: Option<i64>,
+    /// The number patients are told to call (a UK or international number), e.g. `0117 496 0123`.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// One practitioner's current delay at a site.
@@ -255,9 +261,24 @@ impl App {
             .await?;
         let row = self.settings_row(site).await?;
         let mut e = Errors::new();
-        if input.display_names_as.is_none() && input.late_threshold_minutes.is_none() {
-            e.add("body", "Send display_names_as, late_threshold_minutes or both");
+        if input.display_names_as.is_none() && input.late_threshold_minutes.is_none() && input.phone.is_none() {
+            e.add("body", "Send at least one of display_names_as, late_threshold_minutes and phone");
         }
+        let phone = match input.phone.as_deref().map(str::trim) {
+            None => row.phone.clone(),
+            Some("") => {
+                e.add("phone", "Enter the phone number patients should call, like 0117 496 0123");
+                None
+            }
+            Some(p) => match domain::patients::PhoneNumber::parse(p) {
+                // Kept as the practice writes it (spaces where they put them), once it is a real number.
+                Ok(_) => Some(p.split_whitespace().collect::<Vec<_>>().join(" ")),
+                Err(m) => {
+                    e.add("phone", m);
+                    None
+                }
+            },
+        };
         let names = match &input.display_names_as {
             Some(v) => e.check("display_names_as", DisplayNames::parse(v)),
             None => DisplayNames::parse(&row.display_names_as).ok(),
@@ -286,12 +307,20 @@ impl App {
         if !reception_store::update_site_settings(&mut tx, site, names.as_str(), threshold).await? {
             return Err(AppError::NotFound { what: "site" });
         }
-        let changed = format!("display_names_as={}, late_threshold_minutes={threshold}", names.as_str());
+        if let Some(p) = phone.as_deref().filter(|p| Some(*p) != row.phone.as_deref()) {
+            store::organisation::set_site_phone(&mut tx, site, p).await?;
+        }
+        let changed = format!(
+            "display_names_as={}, late_threshold_minutes={threshold}, phone={}",
+            names.as_str(),
+            phone.as_deref().unwrap_or("none")
+        );
         grant.named("change_site_settings").with_reason(changed).record(&mut tx).await?;
         tx.commit().await?;
         Ok(SiteSettings::of(&SiteSettingsRow {
             display_names_as: names.as_str().into(),
             late_threshold_minutes: threshold,
+            phone,
             ..row
         }))
     }

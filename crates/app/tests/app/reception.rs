@@ -183,6 +183,7 @@ both_backends! {
         let input = |names: Option<&str>, threshold: Option<i64>| SiteSettingsInput {
             display_names_as: names.map(str::to_owned),
             late_threshold_minutes: threshold,
+            phone: None,
         };
         let s = p.app.site_settings(&p.desk, p.site).await.unwrap();
         assert_eq!((s.display_names_as, s.late_threshold_minutes, s.display_key_set), (DisplayNames::Ticket, 20, false));

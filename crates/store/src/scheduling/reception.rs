@@ -18,9 +18,11 @@ pub struct SiteSettingsRow {
     pub late_threshold_minutes: i32,
     /// SHA-256 (hex) of the waiting-room screen's key, once one has been made.
     pub display_key_hash: Option<String>,
+    /// The number patients are told to call, as the practice writes it (`0117 496 0123`).
+    pub phone: Option<String>,
 }
 
-const SETTINGS_COLUMNS: &str = "id, name, time_zone, display_names_as, late_threshold_minutes, display_key_hash";
+const SETTINGS_COLUMNS: &str = "id, name, time_zone, display_names_as, late_threshold_minutes, display_key_hash, phone";
 
 pub async fn site_settings(conn: impl Into<Conn<'_>>, site: Uuid) -> Result<Option<SiteSettingsRow>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {SETTINGS_COLUMNS} FROM sites WHERE id = $1"));

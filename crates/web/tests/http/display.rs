@@ -225,6 +225,9 @@ both_backends! {
             (r#"{"late_threshold_minutes":"ten"}"#, "late_threshold_minutes"),
             (r#"{"late_threshold_minutes":12.5}"#, "late_threshold_minutes"),
             (r#"{"display_names_as":"names"}"#, "display_names_as"),
+            (r#"{"phone":"12"}"#, "phone"),
+            (r#"{"phone":"  "}"#, "phone"),
+            (r#"{"phone":"0117 496 0123 ext 4"}"#, "phone"),
             (r#"{"display_names_as":"initials","colour":"red"}"#, "body"),
             ("{}", "body"),
         ] {
@@ -238,10 +241,15 @@ both_backends! {
         let malformed = s.call(Method::PATCH, &uri, &s.manager, Some(r#"{"late_threshold_minutes":"#)).await;
         assert_problem(&malformed, StatusCode::BAD_REQUEST, "malformed-json");
         let v = s.call(Method::GET, &uri, &s.desk, None).await.json();
-        assert_eq!((v["display_names_as"].as_str(), v["late_threshold_minutes"].as_i64()), (Some("ticket"), Some(20)), "nothing changed");
+        assert_eq!((v["display_names_as"].as_str(), v["late_threshold_minutes"].as_i64(), v["phone"].as_str()), (Some("ticket"), Some(20), Some("0117 496 0123")), "nothing changed");
         let ok = s.call(Method::PATCH, &uri, &s.manager, Some(r#"{"late_threshold_minutes":35,"display_names_as":"initials"}"#)).await;
         assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-        assert_eq!((ok.json()["display_names_as"].as_str(), ok.json()["late_threshold_minutes"].as_i64()), (Some("initials"), Some(35)));
+        assert_eq!((ok.json()["display_names_as"].as_str(), ok.json()["late_threshold_minutes"].as_i64(), ok.json()["phone"].as_str()), (Some("initials"), Some(35), Some("0117 496 0123")));
+        // A new number, as the practice writes it; messages use it from now on.
+        let phone = s.call(Method::PATCH, &uri, &s.manager, Some(r#"{"phone":" 029  2018 0123 "}"#)).await;
+        assert_eq!(phone.json()["phone"], "029 2018 0123", "{}", phone.body);
+        let contact = store::messaging::outbox::site_contact(s.app.db(), s.site).await.unwrap().unwrap();
+        assert_eq!(contact.phone.as_deref(), Some("029 2018 0123"));
 
         // Delays: a patient waiting 5 minutes past their time makes the GP 5 minutes late.
         let ann = s.patient("Ann").await;
@@ -278,10 +286,13 @@ both_backends! {
         let words = manager.post_form(&page_uri, &[("csrf_token", &csrf), ("late_threshold_minutes", "twenty")]).await;
         assert_eq!(words.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(words.body.contains("#display_names_as") && words.body.contains("#late_threshold_minutes"));
-        let good = manager.post_form(&page_uri, &[("csrf_token", &csrf), ("display_names_as", "initials"), ("late_threshold_minutes", "25")]).await;
+        let no_phone = manager.post_form(&page_uri, &[("csrf_token", &csrf), ("display_names_as", "initials"), ("late_threshold_minutes", "25"), ("phone", "")]).await;
+        assert_eq!(no_phone.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(no_phone.body.contains("<a href=\"#phone\">Enter the phone number patients should call"), "{}", no_phone.body);
+        let good = manager.post_form(&page_uri, &[("csrf_token", &csrf), ("display_names_as", "initials"), ("late_threshold_minutes", "25"), ("phone", "0117 496 0999")]).await;
         assert_eq!((good.status, good.location()), (StatusCode::SEE_OTHER, page_uri.as_str()));
         let page = manager.get(&page_uri).await;
-        assert!(page.body.contains("Settings saved.") && page.body.contains("value=\"25\""));
+        assert!(page.body.contains("Settings saved.") && page.body.contains("value=\"25\"") && page.body.contains("value=\"0117 496 0999\""));
 
         let made = manager.post_form(&format!("/staff/sites/{}/display-key", s.site), &[("csrf_token", &csrf)]).await;
         assert_eq!(made.status, StatusCode::OK, "{}", made.body);

@@ -1,5 +1,5 @@
 //! Staff pages for a site's reception settings: what the waiting-room screen shows, the running-late
-//! threshold, and making the screen's secret address (practice managers change them; anyone who works
+//! threshold, the phone number patients are told to call, and making the screen's secret address (practice managers change them; anyone who works
 //! the day list can read them).
 
 use super::super::{Shell, ok, render, set_flash, take_flash};
@@ -43,6 +43,7 @@ struct SettingsPage {
     can_manage: bool,
     names_value: String,
     threshold_value: String,
+    phone_value: String,
     /// A screen address just made: shown this once.
     new_link: Option<String>,
     flash: Option<String>,
@@ -54,6 +55,8 @@ pub struct SettingsForm {
     display_names_as: Option<String>,
     #[serde(default)]
     late_threshold_minutes: String,
+    #[serde(default)]
+    phone: String,
 }
 
 /// A site id from the address; an address that is not one is answered like an unknown site.
@@ -79,6 +82,7 @@ struct Shown {
     errors: Vec<FieldError>,
     names: Option<String>,
     threshold: Option<String>,
+    phone: Option<String>,
     new_link: Option<String>,
     status: StatusCode,
 }
@@ -95,6 +99,7 @@ async fn show(state: &AppState, staff: &Staff, site: Uuid, shown: Shown) -> Resp
         can_manage: role_may(staff.actor.role, Action::ManageRotas),
         names_value: shown.names.unwrap_or_else(|| settings.display_names_as.as_str().to_owned()),
         threshold_value: shown.threshold.unwrap_or_else(|| settings.late_threshold_minutes.to_string()),
+        phone_value: shown.phone.unwrap_or_else(|| settings.phone.clone().unwrap_or_default()),
         new_link: shown.new_link,
         flash,
         site: settings,
@@ -107,7 +112,8 @@ async fn show(state: &AppState, staff: &Staff, site: Uuid, shown: Shown) -> Resp
 
 async fn page(State(state): State<AppState>, staff: Staff, Path(site): Path<String>) -> Response {
     let Some(site) = site_id(&site) else { return no_site(&staff) };
-    let shown = Shown { errors: vec![], names: None, threshold: None, new_link: None, status: StatusCode::OK };
+    let shown =
+        Shown { errors: vec![], names: None, threshold: None, phone: None, new_link: None, status: StatusCode::OK };
     show(&state, &staff, site, shown).await
 }
 
@@ -134,7 +140,11 @@ async fn save(
         errors.push(FieldError::new("display_names_as", "Choose what the screen shows: ticket numbers or initials"));
     }
     if errors.is_empty() {
-        let input = SiteSettingsInput { display_names_as: names.clone(), late_threshold_minutes: threshold };
+        let input = SiteSettingsInput {
+            display_names_as: names.clone(),
+            late_threshold_minutes: threshold,
+            phone: Some(f.phone.clone()),
+        };
         match state.app.change_site_settings(&staff.ctx, site, &input).await {
             Ok(_) => {
                 set_flash(&staff, "Settings saved.").await;
@@ -148,6 +158,7 @@ async fn save(
         errors,
         names: Some(names.unwrap_or_default()),
         threshold: Some(raw),
+        phone: Some(f.phone),
         new_link: None,
         status: StatusCode::UNPROCESSABLE_ENTITY,
     };
@@ -170,6 +181,13 @@ async fn new_key(
         Some(base) => format!("{}{}", base.trim_end_matches('/'), made.path),
         None => made.path,
     };
-    let shown = Shown { errors: vec![], names: None, threshold: None, new_link: Some(link), status: StatusCode::OK };
+    let shown = Shown {
+        errors: vec![],
+        names: None,
+        threshold: None,
+        phone: None,
+        new_link: Some(link),
+        status: StatusCode::OK,
+    };
     show(&state, &staff, site, shown).await
 }
