@@ -373,6 +373,13 @@ impl App {
                 return Err(AppError::Conflict { message: "The offer changed. Please try the link again".into() });
             }
             waiting_store::set_waiting_status(&mut tx, offer.waiting_id, "offered", "booked", Some(a.id)).await?;
+            // A referral waiting on this entry is booked now too (it leaves the warning list). One that
+            // staff changed meanwhile (closed, booked another way) is left as they made it.
+            if let Some(referral) =
+                waiting_store::waiting_entry(&mut tx, offer.waiting_id).await?.and_then(|w| w.referral_id)
+            {
+                store::scheduling::referrals::set_booked(&mut tx, referral, "waiting", None, a.id).await?;
+            }
             self.note(&mut tx, &a, "booked", "offer accepted").await?;
             schedule_store::enqueue(&mut tx, &super::booking::confirmation(&a, now)).await?;
             // The reminders, now that the time is booked.

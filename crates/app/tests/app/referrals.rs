@@ -255,6 +255,8 @@ both_backends! {
         assert_eq!(board.first().map(|e| e.row.id), Some(bob_entry.id), "urgent first");
         // Accepting the offer books the referral (read from its entry).
         assert_eq!(p.app.referral(&p.desk, cat_entry.referral_id.unwrap()).await.unwrap().state, ReferralState::Booked);
+        let stored = store::scheduling::referrals::referral(p.app.db(), cat_entry.referral_id.unwrap()).await.unwrap().unwrap();
+        assert_eq!((stored.status.as_str(), stored.appointment_id.is_some()), ("booked", true), "the referral row itself is booked");
         assert!(matches!(p.app.offer_chain(&p.desk, Uuid::now_v7()).await, Err(AppError::NotFound { .. })));
 
         let r = p.app.offers_report(&p.manager, today(), today()).await.unwrap();
