@@ -407,6 +407,52 @@ both_backends! {
         assert_eq!(count, 1);
     }
 
+    async fn a_manager_overbooks_a_taken_time_with_a_reason_and_the_day_list_shows_it(db: Db) {
+        let p = practice(db).await;
+        let day = tomorrow();
+        let nine = instant(day, 9, 0);
+        let ann = p.patient("Ann", "").await;
+        p.book(&ann, &nine).await;
+        let dan = p.patient("Dan", "").await;
+        let fields = |csrf: &str| {
+            vec![("csrf_token", csrf.to_owned()), ("service", p.service.clone()), ("channel", "desk".into()), ("practitioner", p.gp.clone()), ("start", nine.clone())]
+        };
+
+        // Reception finds the time taken and is offered other times, not an overbooking.
+        let (mut desk, csrf) = p.desk().await;
+        let taken = desk.post_form(&format!("/staff/book/{dan}/confirm"), &pairs(&fields(&csrf))).await;
+        assert_eq!(taken.status, StatusCode::CONFLICT);
+        assert!(!taken.body.contains("Book this time anyway"), "reception may not overbook");
+        // Nor can reception send the overbook form by hand.
+        let mut sneaky = fields(&csrf);
+        sneaky.extend([("overbook", "yes".to_owned()), ("overbook_reason", "Urgent".to_owned())]);
+        let refused = desk.post_form(&format!("/staff/book/{dan}/confirm"), &pairs(&sneaky)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+
+        // The practice manager is offered it, must say why, then books.
+        let mut manager = Client::new(&p.router);
+        let csrf = manager.signed_in("manager").await;
+        let taken = manager.post_form(&format!("/staff/book/{dan}/confirm"), &pairs(&fields(&csrf))).await;
+        assert_eq!(taken.status, StatusCode::CONFLICT);
+        assert!(taken.body.contains("Book this time anyway") && taken.body.contains("name=\"overbook\" value=\"yes\""), "{}", taken.body);
+        let mut blank = fields(&csrf);
+        blank.extend([("overbook", "yes".to_owned()), ("overbook_reason", "  ".to_owned())]);
+        let blank = manager.post_form(&format!("/staff/book/{dan}/confirm"), &pairs(&blank)).await;
+        assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(blank.body.contains("<a href=\"#overbook_reason\">Enter why this patient must be double-booked</a>"), "{}", blank.body);
+        assert!(store::scheduling::appointments_of_patient(p.app.db(), dan.parse().unwrap()).await.unwrap().is_empty(), "nothing booked yet");
+        let mut good = fields(&csrf);
+        good.extend([("overbook", "yes".to_owned()), ("overbook_reason", "Chest pain, the GP asked to see him now".to_owned())]);
+        let booked = manager.post_form(&format!("/staff/book/{dan}/confirm"), &pairs(&good)).await;
+        assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.body);
+        let id = booked.location().trim_start_matches("/staff/appointments/").trim_end_matches("/booked").to_owned();
+        let a = p.stored(&id).await;
+        assert_eq!((a.overbooked, a.overbook_reason.as_deref()), (true, Some("Chest pain, the GP asked to see him now")));
+        let list = desk.get(&p.day(day)).await;
+        assert!(list.body.contains("Overbooked: Chest pain, the GP asked to see him now"), "{}", list.body);
+        assert!(audit_actions(&p.app).await.iter().any(|(a, o, _)| a == "overbook_appointment" && o == "allowed"));
+    }
+
     async fn moving_an_appointment_through_the_week_view(db: Db) {
         let p = practice(db).await;
         let day = tomorrow();

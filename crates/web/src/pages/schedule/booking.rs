@@ -23,6 +23,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::FieldError;
+use domain::governance::{Action, policy::role_may};
 use domain::scheduling::appointment::BookingChannel;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -505,6 +506,9 @@ struct CheckPage {
     button: String,
     alternatives: Vec<Alternative>,
     longer_note: Option<String>,
+    /// The form to book the time anyway, with the reason typed so far: shown to those who may overbook
+    /// once the time turned out to be taken.
+    overbook: Option<String>,
 }
 
 pub struct CheckRow {
@@ -522,6 +526,9 @@ pub struct CheckParams {
     practitioner: String,
     start: String,
     version: String,
+    /// `yes` from the overbook form.
+    overbook: String,
+    overbook_reason: String,
 }
 
 /// What the check page needs, once the address has been read.
@@ -670,6 +677,7 @@ fn check_page(
         alternatives,
         longer_note: longer_because(brief)
             .map(|why| format!("This will be a double-length appointment because {why}.")),
+        overbook: None,
     }
 }
 
@@ -753,12 +761,13 @@ pub async fn confirm(
         start: c.start,
         room_id: None,
         channel: if channel_of(&f.channel) == "phone" { BookingChannel::Phone } else { BookingChannel::Desk },
-        overbook_reason: None,
+        // The overbook form sends the reason; the use-case checks it and who may overbook.
+        overbook_reason: (f.overbook == "yes").then(|| f.overbook_reason.clone()),
         hold: false,
     };
     match state.app.book(&staff.ctx, &req).await {
         Ok(a) => see_other(&format!("/staff/appointments/{}/booked", a.id)),
-        Err(e) => refused(&staff, &cat, &flow, &brief, &c, e),
+        Err(e) => refused(&staff, &cat, &flow, &brief, &c, e, &f.overbook_reason),
     }
 }
 
@@ -790,31 +799,46 @@ pub async fn reschedule_confirm(
             set_done(&staff, a.id, "moved to this time").await;
             see_other(&format!("/staff/appointments/{}", a.id))
         }
-        Err(e) => refused(&staff, &cat, &flow, &brief, &c, e),
+        Err(e) => refused(&staff, &cat, &flow, &brief, &c, e, ""),
     }
 }
 
 /// A booking or move refused: the check page again with the error summary (and the nearest free times
 /// when the time was taken); anything else is an error page.
-fn refused(staff: &Staff, cat: &Catalogue, flow: &Flow, brief: &PatientBrief, c: &Chosen, e: AppError) -> Response {
+fn refused(
+    staff: &Staff,
+    cat: &Catalogue,
+    flow: &Flow,
+    brief: &PatientBrief,
+    c: &Chosen,
+    e: AppError,
+    overbook_reason: &str,
+) -> Response {
     let anchor = |field: &str| match field {
-        "patient_id" | "start" | "service_id" | "practitioner_id" => field.to_owned(),
+        "patient_id" | "start" | "service_id" | "practitioner_id" | "overbook_reason" => field.to_owned(),
         _ => "start".to_owned(),
+    };
+    // Who may overbook is offered it when a booking (not a move) finds the time taken.
+    let may_overbook = matches!(flow, Flow::Book { .. }) && role_may(staff.actor.role, Action::Overbook);
+    let page = |errors: Vec<FieldError>, alternatives: &[FreeSlot], overbook: bool| {
+        let mut page = check_page(staff, cat, flow, brief, c, errors, alternatives);
+        page.overbook = (overbook && may_overbook).then(|| overbook_reason.to_owned());
+        page
     };
     match e {
         AppError::SlotUnavailable { message, alternatives } => {
             let field = if alternatives.is_empty() { "start" } else { "alternatives" };
             let errors = vec![FieldError::new(field, message)];
-            render(&check_page(staff, cat, flow, brief, c, errors, &alternatives), StatusCode::CONFLICT)
+            render(&page(errors, &alternatives, true), StatusCode::CONFLICT)
         }
         AppError::Invalid(inv) => {
+            let overbooking = inv.0.iter().any(|f| f.field == "overbook_reason");
             let errors = inv.0.into_iter().map(|f| FieldError::new(anchor(&f.field), f.message)).collect();
-            render(&check_page(staff, cat, flow, brief, c, errors, &[]), StatusCode::UNPROCESSABLE_ENTITY)
+            render(&page(errors, &[], overbooking), StatusCode::UNPROCESSABLE_ENTITY)
         }
-        AppError::Conflict { message } => render(
-            &check_page(staff, cat, flow, brief, c, vec![FieldError::new("start", message)], &[]),
-            StatusCode::CONFLICT,
-        ),
+        AppError::Conflict { message } => {
+            render(&page(vec![FieldError::new("start", message)], &[], false), StatusCode::CONFLICT)
+        }
         e => fail(staff, e),
     }
 }
