@@ -250,6 +250,30 @@ pub async fn link_service(tx: &mut Tx, service: Uuid, practitioner: Uuid) -> Res
     Ok(())
 }
 
+/// Change a service's settings (everything but its id, organisation and creation time); false when there
+/// is no such service.
+pub async fn update_service(tx: &mut Tx, s: &ServiceRow) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE services SET name = $2, description = $3, duration_minutes = $4, buffer_minutes = $5, mode = $6, \
+         bookable_online = $7, min_notice_minutes = $8, max_days_ahead = $9, cancel_cutoff_minutes = $10, \
+         price_pence = $11, funding = $12, preparation = $13, aftercare = $14, active = $15 WHERE id = $1")
+        .bind(s.id).bind(&s.name).bind(&s.description).bind(s.duration_minutes).bind(s.buffer_minutes).bind(&s.mode)
+        .bind(s.bookable_online).bind(s.min_notice_minutes).bind(s.max_days_ahead).bind(s.cancel_cutoff_minutes)
+        .bind(s.price_pence).bind(&s.funding).bind(&s.preparation).bind(&s.aftercare).bind(s.active)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Who delivers a service, replaced as a whole.
+pub async fn set_service_practitioners(tx: &mut Tx, service: Uuid, practitioners: &[Uuid]) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM service_practitioners WHERE service_id = $1")
+        .bind(service).execute(c).await.map(|_| ()))?;
+    for p in practitioners {
+        link_service(tx, service, *p).await?;
+    }
+    Ok(())
+}
+
 /// Who delivers a service.
 pub async fn practitioners_for(conn: impl Into<Conn<'_>>, service: Uuid) -> Result<Vec<Uuid>> {
     Ok(on_conn!(conn.into(), c => sqlx::query_scalar(
@@ -266,6 +290,18 @@ pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> Result<()> {
         .bind(s.weekday).bind(&s.starts).bind(&s.ends).bind(&s.valid_from).bind(&s.valid_until)
         .bind(s.opens_on_bank_holidays).bind(&s.services).bind(s.created_at).execute(c).await.map(|_| ()))?;
     Ok(())
+}
+
+pub async fn session(conn: impl Into<Conn<'_>>, id: Uuid) -> Result<Option<SessionRow>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLUMNS} FROM rota_sessions WHERE id = $1"));
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Set a session's last date; false when there is no such session.
+pub async fn end_session(tx: &mut Tx, id: Uuid, valid_until: &str) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query("UPDATE rota_sessions SET valid_until = $2 WHERE id = $1")
+        .bind(id).bind(valid_until).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// Sessions of these practitioners that are valid at some point between the dates (inclusive).

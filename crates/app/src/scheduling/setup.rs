@@ -127,6 +127,39 @@ fn weekday(s: &str) -> Option<Weekday> {
     })
 }
 
+/// A second service with the same name is refused on the name.
+fn name_taken(err: store::StoreError) -> AppError {
+    if err.is_unique_violation() {
+        AppError::invalid("name", "There is already a service with this name")
+    } else {
+        err.into()
+    }
+}
+
+/// Which settings a change touched, for the audit log (names of settings, not their values).
+fn changed_fields(old: &ServiceRow, new: &ServiceRow) -> String {
+    let mut changed = Vec::new();
+    let mut check = |name: &'static str, same: bool| {
+        if !same {
+            changed.push(name);
+        }
+    };
+    check("name", old.name == new.name);
+    check("description", old.description == new.description);
+    check("duration_minutes", old.duration_minutes == new.duration_minutes);
+    check("buffer_minutes", old.buffer_minutes == new.buffer_minutes);
+    check("mode", old.mode == new.mode);
+    check("bookable_online", old.bookable_online == new.bookable_online);
+    check("min_notice_minutes", old.min_notice_minutes == new.min_notice_minutes);
+    check("max_days_ahead", old.max_days_ahead == new.max_days_ahead);
+    check("cancel_cutoff_minutes", old.cancel_cutoff_minutes == new.cancel_cutoff_minutes);
+    check("price_pence", old.price_pence == new.price_pence);
+    check("funding", old.funding == new.funding);
+    check("preparation", old.preparation == new.preparation);
+    check("aftercare", old.aftercare == new.aftercare);
+    if changed.is_empty() { "practitioners or nothing".into() } else { format!("changed: {}", changed.join(", ")) }
+}
+
 impl App {
     async fn organisation_id(&self) -> Result<Uuid> {
         Ok(organisation::first_organisation(self.db())
@@ -139,6 +172,46 @@ impl App {
         let grant = self
             .authorize_or_operator(ctx, Access::general(Action::ManageRotas, Purpose::Administration, "service"))
             .await?;
+        let now = Ts(jiff::Timestamp::now());
+        let row = self.service_row(input, domain::new_id(), now).await?;
+        let mut tx = self.db().begin().await?;
+        if let Err(err) = schedule_store::insert_service(&mut tx, &row).await {
+            return Err(name_taken(err));
+        }
+        for p in &input.practitioners {
+            schedule_store::link_service(&mut tx, row.id, *p).await?;
+        }
+        grant.with_resource(row.id).named("create_service").record(&mut tx).await?;
+        tx.commit().await?;
+        self.diary().rota_changed();
+        Ok(row)
+    }
+
+    /// Change a service (practice managers): every setting and who delivers it. Appointments already
+    /// booked keep their times; new bookings and searches use the new settings at once.
+    pub async fn update_service(&self, ctx: &Ctx, id: Uuid, input: &ServiceInput) -> Result<ServiceRow> {
+        let grant = self
+            .authorize_or_operator(ctx, Access::general(Action::ManageRotas, Purpose::Administration, "service").on(id))
+            .await?;
+        let old = schedule_store::service(self.db(), id).await?.ok_or(AppError::NotFound { what: "service" })?;
+        let mut row = self.service_row(input, id, old.created_at).await?;
+        (row.organisation_id, row.room_features, row.reminder_offsets) =
+            (old.organisation_id, old.room_features.clone(), old.reminder_offsets.clone());
+        let mut tx = self.db().begin().await?;
+        match schedule_store::update_service(&mut tx, &row).await {
+            Ok(true) => {}
+            Ok(false) => return Err(AppError::NotFound { what: "service" }),
+            Err(err) => return Err(name_taken(err)),
+        }
+        schedule_store::set_service_practitioners(&mut tx, id, &input.practitioners).await?;
+        grant.named("update_service").with_reason(changed_fields(&old, &row)).record(&mut tx).await?;
+        tx.commit().await?;
+        self.diary().rota_changed();
+        Ok(row)
+    }
+
+    /// A service row from what was entered, every problem named by its field.
+    async fn service_row(&self, input: &ServiceInput, id: Uuid, created_at: Ts) -> Result<ServiceRow> {
         let mut e = Errors::new();
         let name = text(&mut e, "name", &input.name, 100);
         if input.description.chars().count() > 2000 {
@@ -167,9 +240,8 @@ impl App {
             }
         }
         e.finish()?;
-        let now = Ts(jiff::Timestamp::now());
-        let row = ServiceRow {
-            id: domain::new_id(),
+        Ok(ServiceRow {
+            id,
             organisation_id: self.organisation_id().await?,
             name,
             description: input.description.trim().to_owned(),
@@ -187,23 +259,8 @@ impl App {
             aftercare: input.aftercare.trim().to_owned(),
             reminder_offsets: "168,48".into(),
             active: true,
-            created_at: now,
-        };
-        let mut tx = self.db().begin().await?;
-        if let Err(err) = schedule_store::insert_service(&mut tx, &row).await {
-            return Err(if err.is_unique_violation() {
-                AppError::invalid("name", "There is already a service with this name")
-            } else {
-                err.into()
-            });
-        }
-        for p in &input.practitioners {
-            schedule_store::link_service(&mut tx, row.id, *p).await?;
-        }
-        grant.with_resource(row.id).named("create_service").record(&mut tx).await?;
-        tx.commit().await?;
-        self.diary().rota_changed();
-        Ok(row)
+            created_at,
+        })
     }
 
     pub async fn create_practitioner(&self, ctx: &Ctx, input: &PractitionerInput) -> Result<PractitionerRow> {
@@ -262,6 +319,46 @@ impl App {
         tx.commit().await?;
         self.diary().rota_changed();
         Ok(row)
+    }
+
+    /// End a weekly session after `last_date` (practice managers): it offers no slots after that day.
+    /// Appointments already booked later stay booked (the day list and the appointment show them); the
+    /// last date may not be before the session started, nor before today (the past is history).
+    pub async fn end_session(&self, ctx: &Ctx, id: Uuid, last_date: &str) -> Result<SessionRow> {
+        let grant = self
+            .authorize_or_operator(
+                ctx,
+                Access::general(Action::ManageRotas, Purpose::Administration, "rota_session").on(id),
+            )
+            .await?;
+        let session =
+            schedule_store::session(self.db(), id).await?.ok_or(AppError::NotFound { what: "rota session" })?;
+        let raw = last_date.trim();
+        let Some(last) = raw.parse::<jiff::civil::Date>().ok().filter(|_| raw.len() == 10) else {
+            return Err(AppError::invalid("valid_until", "Enter a real date as YYYY-MM-DD, such as 2027-03-29"));
+        };
+        let from: jiff::civil::Date =
+            session.valid_from.parse().map_err(|_| AppError::Internal("stored date".into()))?;
+        if last < from {
+            return Err(AppError::invalid(
+                "valid_until",
+                format!("The last day cannot be before the session started ({from})"),
+            ));
+        }
+        if last < crate::patients::today() {
+            return Err(AppError::invalid("valid_until", "The last day cannot be in the past"));
+        }
+        if session.valid_until.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).is_some_and(|u| u < last) {
+            return Err(AppError::invalid("valid_until", "The session already ends before then"));
+        }
+        let mut tx = self.db().begin().await?;
+        if !schedule_store::end_session(&mut tx, id, &last.to_string()).await? {
+            return Err(AppError::NotFound { what: "rota session" });
+        }
+        grant.named("end_rota_session").with_reason(format!("last day {last}")).record(&mut tx).await?;
+        tx.commit().await?;
+        self.diary().rota_changed();
+        Ok(SessionRow { valid_until: Some(last.to_string()), ..session })
     }
 
     /// Add a weekly session to a practitioner's rota; refused if it overlaps one of their sessions.

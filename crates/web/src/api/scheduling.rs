@@ -484,6 +484,28 @@ pub async fn create_service(
     Ok((StatusCode::CREATED, Json(ServiceView::of(row, practitioners))))
 }
 
+/// Change a service (practice managers): every setting and who delivers it, as when adding one.
+/// Appointments already booked keep their times.
+#[utoipa::path(put, path = "/api/v1/services/{id}", tag = "scheduling", params(("id" = Uuid, Path)),
+    request_body = ServiceInput,
+    responses(
+        (status = 200, body = ServiceView),
+        (status = 403, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn update_service(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<ServiceInput>,
+) -> Result<Json<ServiceView>, ApiError> {
+    let row = state.app.update_service(&caller.ctx, id, &body).await.map_err(fail(&caller))?;
+    let mut practitioners = body.practitioners.clone();
+    practitioners.sort_unstable();
+    practitioners.dedup();
+    Ok(Json(ServiceView::of(row, practitioners)))
+}
+
 /// The practice's practitioners.
 #[utoipa::path(get, path = "/api/v1/practitioners", tag = "scheduling",
     responses((status = 200, body = Vec<PractitionerView>), (status = 403, body = crate::errors::Problem, content_type = "application/problem+json")))]
@@ -532,6 +554,33 @@ pub async fn add_session(
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
     let row = state.app.add_session(&caller.ctx, &body).await.map_err(fail(&caller))?;
     Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+/// The last day of a weekly session.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndSessionInput {
+    /// `YYYY-MM-DD`: today or later, not before the session started.
+    pub valid_until: String,
+}
+
+/// End a weekly session after a day (practice managers): no slots after it. Appointments already booked
+/// later stay booked.
+#[utoipa::path(post, path = "/api/v1/rota-sessions/{id}/end", tag = "scheduling", params(("id" = Uuid, Path)),
+    request_body = EndSessionInput,
+    responses(
+        (status = 200, body = SessionView),
+        (status = 403, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::errors::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::errors::Problem, content_type = "application/problem+json")))]
+pub async fn end_session(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<EndSessionInput>,
+) -> Result<Json<SessionView>, ApiError> {
+    let row = state.app.end_session(&caller.ctx, id, &body.valid_until).await.map_err(fail(&caller))?;
+    Ok(Json(row.into()))
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -39,6 +39,13 @@ pub async fn page(staff: Staff) -> Response {
             description: "Add a patient, with a check for existing records.",
         });
     }
+    if role_may(role, Action::ManageRotas) {
+        tasks.push(Task {
+            href: "/staff/rota",
+            title: "Rotas and services",
+            description: "Set when each practitioner works, time away, and the types of appointment offered.",
+        });
+    }
     if role_may(role, Action::ViewOutbox) {
         tasks.push(Task {
             href: "/staff/messages/outbox",

@@ -481,3 +481,154 @@ both_backends! {
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+mod editors {
+    use super::*;
+
+    both_backends! {
+        async fn a_manager_adds_and_changes_a_service_and_mistakes_are_explained(db: Db) {
+            let p = practice(db).await;
+            let (mut desk, desk_csrf) = p.desk().await;
+            let list = desk.get("/staff/services").await;
+            assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+            assert!(list.body.contains("GP appointment") && list.body.contains("Dr Amina Shah") && !list.body.contains("Add a service"));
+            assert_eq!(desk.get("/staff/services/new").await.status, StatusCode::FORBIDDEN);
+            let sneaky = desk.post_form("/staff/services/new", &[("csrf_token", &desk_csrf), ("name", "Sneaky")]).await;
+            assert_eq!(sneaky.status, StatusCode::FORBIDDEN);
+
+            let mut manager = Client::new(&p.router);
+            let csrf = manager.signed_in("manager").await;
+            let form = manager.get("/staff/services/new").await;
+            assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+            let physio = |name: &str, minutes: &str, price: &str| {
+                vec![
+                    ("csrf_token", csrf.clone()), ("name", name.to_owned()), ("duration_minutes", minutes.to_owned()),
+                    ("buffer_minutes", "5".into()), ("mode", "face_to_face".into()), ("min_notice_minutes", "0".into()),
+                    ("max_days_ahead", "60".into()), ("cancel_cutoff_minutes", "1440".into()), ("price", price.to_owned()),
+                    ("funding", "private".into()), ("practitioners", p.gp.clone()), ("preparation", "Wear loose clothes".into()),
+                ]
+            };
+            let bad = manager.post_form("/staff/services/new", &pairs(&physio("", "half an hour", "£45.555"))).await;
+            assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(bad.body.contains("href=\"#duration_minutes\"") && bad.body.contains("href=\"#price\""), "{}", bad.body);
+            assert!(bad.body.contains("value=\"half an hour\""), "what was typed is kept");
+            let long = manager.post_form("/staff/services/new", &pairs(&physio("", "600", ""))).await;
+            assert!(long.body.contains("href=\"#name\"") && long.body.contains("href=\"#duration_minutes\">Must be from 1 to 480"), "{}", long.body);
+            let taken = manager.post_form("/staff/services/new", &pairs(&physio("GP appointment", "30", ""))).await;
+            assert!(taken.body.contains("There is already a service with this name"), "{}", taken.body);
+            let added = manager.post_form("/staff/services/new", &pairs(&physio("Physiotherapy", "30", "45.50"))).await;
+            assert_eq!((added.status, added.location()), (StatusCode::SEE_OTHER, "/staff/services"), "{}", added.body);
+            let list = manager.get("/staff/services").await;
+            assert!(list.body.contains("Physiotherapy added.") && list.body.contains("30 minutes (then 5 minutes free)") && list.body.contains("£45.50"), "{}", list.body);
+            let services = store::scheduling::services(p.app.db()).await.unwrap();
+            let physio_row = services.iter().find(|s| s.name == "Physiotherapy").unwrap();
+            assert_eq!((physio_row.price_pence, physio_row.funding.as_str(), physio_row.cancel_cutoff_minutes), (Some(4550), "private", 1440));
+
+            // Change it: 45 minutes, nobody gives it any more.
+            let edit_uri = format!("/staff/services/{}", physio_row.id);
+            let edit = manager.get(&edit_uri).await;
+            assert!(edit.body.contains("value=\"45.50\"") && edit.body.contains("Wear loose clothes"), "{}", edit.body);
+            let mut changed = physio("Physiotherapy", "45", "50");
+            changed.retain(|(k, _)| *k != "practitioners");
+            let saved = manager.post_form(&edit_uri, &pairs(&changed)).await;
+            assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+            let row = store::scheduling::service(p.app.db(), physio_row.id).await.unwrap().unwrap();
+            assert_eq!((row.duration_minutes, row.price_pence), (45, Some(5000)));
+            assert!(store::scheduling::practitioners_for(p.app.db(), row.id).await.unwrap().is_empty());
+            assert_eq!(manager.get(&format!("/staff/services/{}", Uuid::now_v7())).await.status, StatusCode::NOT_FOUND);
+            assert!(audit_actions(&p.app).await.iter().any(|(a, o, r)| a == "update_service" && o == "allowed" && r.contains("duration_minutes")));
+        }
+
+        async fn services_are_changed_and_sessions_ended_through_the_api(db: Db) {
+            let p = practice(db).await;
+            let manager = token_for(&p.app, "manager").await;
+            let uri = format!("/api/v1/services/{}", p.service);
+            let json = |minutes: i64| format!(r#"{{"name":"GP appointment","duration_minutes":{minutes},"mode":"face_to_face","max_days_ahead":366,"practitioners":["{}"]}}"#, p.gp);
+            let bad = api(&p.router, Method::PUT, &uri, Some(&manager), Some(("application/json", &json(0)))).await;
+            let problem = assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            assert_eq!(problem["errors"][0]["field"], "duration_minutes", "{problem}");
+            assert_eq!(store::scheduling::service(p.app.db(), p.service.parse().unwrap()).await.unwrap().unwrap().duration_minutes, 10, "nothing changed");
+            let missing = api(&p.router, Method::PUT, &format!("/api/v1/services/{}", Uuid::now_v7()), Some(&manager), Some(("application/json", &json(15)))).await;
+            assert_problem(&missing, StatusCode::NOT_FOUND, "not-found");
+            assert_problem(&api(&p.router, Method::PUT, &uri, Some(&p.token), Some(("application/json", &json(15)))).await, StatusCode::FORBIDDEN, "forbidden");
+            let ok = api(&p.router, Method::PUT, &uri, Some(&manager), Some(("application/json", &json(15)))).await;
+            assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+            assert_eq!(ok.json()["duration_minutes"], 15);
+
+            let session = store::scheduling::sessions_of(p.app.db(), &[p.gp.parse().unwrap()], "2026-01-01", "2030-01-01").await.unwrap()[0].clone();
+            let end = format!("/api/v1/rota-sessions/{}/end", session.id);
+            let bad = api(&p.router, Method::POST, &end, Some(&manager), Some(("application/json", r#"{"valid_until":"31/12/2027"}"#))).await;
+            assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+            let last = (tomorrow() + jiff::Span::new().days(1)).to_string();
+            let ok = api(&p.router, Method::POST, &end, Some(&manager), Some(("application/json", &format!(r#"{{"valid_until":"{last}"}}"#)))).await;
+            assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+            assert_eq!(ok.json()["valid_until"], last.as_str());
+            let missing = api(&p.router, Method::POST, &format!("/api/v1/rota-sessions/{}/end", Uuid::now_v7()), Some(&manager), Some(("application/json", r#"{"valid_until":"2030-01-01"}"#))).await;
+            assert_problem(&missing, StatusCode::NOT_FOUND, "not-found");
+        }
+
+        async fn a_manager_changes_a_rota_through_the_page(db: Db) {
+            let p = practice(db).await;
+            let mut manager = Client::new(&p.router);
+            let csrf = manager.signed_in("manager").await;
+            let rotas = manager.get("/staff/rota").await;
+            let uri = format!("/staff/rota/{}", p.gp);
+            assert!(rotas.body.contains(&format!("href=\"{uri}\"")), "{}", rotas.body);
+            let page = manager.get(&uri).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            assert_eq!(page.body.matches("<td>09:00 to 10:00</td>").count(), 7, "the seven daily sessions");
+
+            // A session that overlaps an existing one is refused, next to the box.
+            let session = |starts: &str, ends: &str| {
+                vec![
+                    ("csrf_token", csrf.clone()), ("weekday", "monday".to_owned()), ("starts", starts.to_owned()), ("ends", ends.to_owned()),
+                    ("site_id", p.site.clone()), ("services", p.service.clone()), ("valid_from", tomorrow().to_string()),
+                ]
+            };
+            let overlap = manager.post_form(&format!("{uri}/sessions"), &pairs(&session("09:30", "11:00"))).await;
+            assert_eq!(overlap.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", overlap.body);
+            assert!(overlap.body.contains("app-error-summary") && overlap.body.contains("value=\"09:30\""), "{}", overlap.body);
+            let mut no_site = session("14:00", "15:00");
+            no_site.retain(|(k, _)| *k != "site_id" && *k != "services");
+            let no_site = manager.post_form(&format!("{uri}/sessions"), &pairs(&no_site)).await;
+            assert!(no_site.body.contains("href=\"#site_id\"") && no_site.body.contains("href=\"#services\""), "{}", no_site.body);
+            let added = manager.post_form(&format!("{uri}/sessions"), &pairs(&session("14:00", "15:00"))).await;
+            assert_eq!((added.status, added.location()), (StatusCode::SEE_OTHER, uri.as_str()), "{}", added.body);
+            assert!(manager.get(&uri).await.body.contains("<td>14:00 to 15:00</td>"));
+
+            // Time away: a bad date is explained; good leave is listed.
+            let day = tomorrow() + jiff::Span::new().days(7);
+            let leave = |from: &str| vec![("csrf_token", csrf.clone()), ("x_kind", "leave".to_owned()), ("x_date_from", from.to_owned())];
+            let bad = manager.post_form(&format!("{uri}/exceptions"), &pairs(&leave("next week"))).await;
+            assert!(bad.body.contains("href=\"#x_date_from\""), "{}", bad.body);
+            let ok = manager.post_form(&format!("{uri}/exceptions"), &pairs(&leave(&day.to_string()))).await;
+            assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+            let page = manager.get(&uri).await;
+            assert!(page.body.contains("Added to the rota.") && page.body.contains(&day.to_string()) && page.body.contains("Leave"), "{}", page.body);
+
+            // End the new session: not in the past; then it stops after its last day.
+            let sessions = store::scheduling::sessions_of(p.app.db(), &[p.gp.parse().unwrap()], "2026-01-01", "2030-01-01").await.unwrap();
+            let afternoon = sessions.iter().find(|s| s.starts == "14:00").unwrap();
+            let end_uri = format!("{uri}/sessions/{}/end", afternoon.id);
+            let name = format!("end_{}", afternoon.id);
+            let past = manager.post_form(&end_uri, &[("csrf_token", &csrf), (name.as_str(), "2020-01-01")]).await;
+            assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(past.body.contains(&format!("href=\"#{name}\"")), "{}", past.body);
+            let last = (tomorrow() + jiff::Span::new().days(14)).to_string();
+            let ended = manager.post_form(&end_uri, &[("csrf_token", &csrf), (name.as_str(), last.as_str())]).await;
+            assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.body);
+            let row = store::scheduling::session(p.app.db(), afternoon.id).await.unwrap().unwrap();
+            assert_eq!(row.valid_until.as_deref(), Some(last.as_str()));
+
+            // Reception reads the rota but cannot change it.
+            let (mut desk, desk_csrf) = p.desk().await;
+            let read = desk.get(&uri).await;
+            assert!(read.body.contains("Only a practice manager can change rotas") && !read.body.contains("Add weekly session"));
+            let refused = desk.post_form(&format!("{uri}/sessions"), &[("csrf_token", &desk_csrf)]).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN);
+            assert_eq!(manager.get(&format!("/staff/rota/{}", Uuid::now_v7())).await.status, StatusCode::NOT_FOUND);
+            let actions = audit_actions(&p.app).await;
+            assert!(actions.iter().any(|(a, o, _)| a == "end_rota_session" && o == "allowed"), "{actions:?}");
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Staff scheduling pages: the day list, the appointment page and the booking flow (find patient →
-//! service → a time from a week view → check your answers → confirmation), and moving an appointment.
+//! service → a time from a week view → check your answers → confirmation), moving an appointment, and
+//! the service and rota editors.
 //!
 //! Only dates, sites, services, practitioners and times go in addresses (none of them is patient data);
 //! patient ids are opaque and go in the path. Everything about a patient is read through the use-cases,
@@ -8,6 +9,8 @@
 mod appointment;
 mod booking;
 mod day;
+mod rota;
+mod services;
 
 use crate::AppState;
 use crate::auth::Staff;
@@ -27,6 +30,14 @@ use uuid::Uuid;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff/day", get(day::page))
+        .route("/staff/rota", get(rota::list))
+        .route("/staff/rota/{practitioner}", get(rota::page))
+        .route("/staff/rota/{practitioner}/sessions", post(rota::add_session))
+        .route("/staff/rota/{practitioner}/sessions/{session}/end", post(rota::end_session))
+        .route("/staff/rota/{practitioner}/exceptions", post(rota::add_exception))
+        .route("/staff/services", get(services::list))
+        .route("/staff/services/new", get(services::new_form).post(services::create))
+        .route("/staff/services/{id}", get(services::edit_form).post(services::update))
         .route("/staff/day/check-in", post(day::check_in_by_number))
         .route("/staff/appointments/{id}", get(appointment::page))
         .route("/staff/appointments/{id}/booked", get(booking::booked))
