@@ -820,6 +820,7 @@ impl App {
                     .filter(|((.., delivers), _)| delivers.contains(&i))
                     .map(|(_, p)| p.id)
                     .collect(),
+                reminder_hours: None,
             };
             services.push(self.create_service(&op, &input).await?);
         }

@@ -256,10 +256,12 @@ pub async fn update_service(tx: &mut Tx, s: &ServiceRow) -> Result<bool> {
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE services SET name = $2, description = $3, duration_minutes = $4, buffer_minutes = $5, mode = $6, \
          bookable_online = $7, min_notice_minutes = $8, max_days_ahead = $9, cancel_cutoff_minutes = $10, \
-         price_pence = $11, funding = $12, preparation = $13, aftercare = $14, active = $15 WHERE id = $1")
+         price_pence = $11, funding = $12, preparation = $13, aftercare = $14, active = $15, reminder_offsets = $16 \
+         WHERE id = $1")
         .bind(s.id).bind(&s.name).bind(&s.description).bind(s.duration_minutes).bind(s.buffer_minutes).bind(&s.mode)
         .bind(s.bookable_online).bind(s.min_notice_minutes).bind(s.max_days_ahead).bind(s.cancel_cutoff_minutes)
         .bind(s.price_pence).bind(&s.funding).bind(&s.preparation).bind(&s.aftercare).bind(s.active)
+        .bind(&s.reminder_offsets)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }

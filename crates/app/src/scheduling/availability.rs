@@ -278,20 +278,31 @@ impl App {
                 r.dedup();
                 r
             };
+            // What is booked is read a stretch of the day at a time, from the first slot on, each stretch
+            // twice as long as the one before: most searches have their answer (the limit) early in the
+            // day, so a busy day of 50 practitioners is not read whole for the first 50 free times.
             let mut busy_by: HashMap<Uuid, Vec<(Timestamp, Timestamp)>> = HashMap::new();
-            for (p, _, s, e) in schedule_store::busy(self.db(), &who, Ts(from), Ts(to), Ts(now)).await? {
-                busy_by.entry(p).or_default().push((s.0, e.0));
-            }
             let mut room_busy: HashMap<Uuid, Vec<(Timestamp, Timestamp)>> = HashMap::new();
-            for (r, s, e) in schedule_store::rooms_busy(self.db(), &rooms, Ts(from), Ts(to), Ts(now)).await? {
-                room_busy.entry(r).or_default().push((s.0, e.0));
-            }
+            let (mut read_until, mut stretch) = (from, SignedDuration::from_hours(1));
             for slot in day {
                 // A longer appointment needs the following slots of the same session too.
                 if (1..multiplier).any(|k| !starts.contains(&(slot.practitioner, slot.start + step * i32::from(k)))) {
                     continue;
                 }
                 let end = slot.start + length.duration();
+                if end > read_until {
+                    let next = (end + stretch).min(to).max(end);
+                    for (p, _, s, e) in schedule_store::busy(self.db(), &who, Ts(read_until), Ts(next), Ts(now)).await?
+                    {
+                        busy_by.entry(p).or_default().push((s.0, e.0));
+                    }
+                    for (r, s, e) in
+                        schedule_store::rooms_busy(self.db(), &rooms, Ts(read_until), Ts(next), Ts(now)).await?
+                    {
+                        room_busy.entry(r).or_default().push((s.0, e.0));
+                    }
+                    (read_until, stretch) = (next, stretch * 2);
+                }
                 if clash(busy_by.get(&slot.practitioner), slot.start, end)
                     || slot.room.is_some_and(|r| clash(room_busy.get(&r), slot.start, end))
                 {

@@ -49,7 +49,14 @@ pub struct ServiceInput {
     /// Practitioners who deliver it.
     #[serde(default)]
     pub practitioners: Vec<Uuid>,
+    /// Reminders, in hours before the start (1 to 1440, at most 5). Left out: a week and two days before
+    /// (168, 48). Empty: none before the day (the morning-of reminder for late bookings still goes).
+    #[serde(default)]
+    pub reminder_hours: Option<Vec<i64>>,
 }
+
+/// Reminders a week and two days before, when a service does not say.
+pub const DEFAULT_REMINDER_HOURS: [i64; 2] = [168, 48];
 
 fn yes() -> bool {
     true
@@ -157,6 +164,7 @@ fn changed_fields(old: &ServiceRow, new: &ServiceRow) -> String {
     check("funding", old.funding == new.funding);
     check("preparation", old.preparation == new.preparation);
     check("aftercare", old.aftercare == new.aftercare);
+    check("reminder_hours", old.reminder_offsets == new.reminder_offsets);
     if changed.is_empty() { "practitioners or nothing".into() } else { format!("changed: {}", changed.join(", ")) }
 }
 
@@ -195,8 +203,7 @@ impl App {
             .await?;
         let old = schedule_store::service(self.db(), id).await?.ok_or(AppError::NotFound { what: "service" })?;
         let mut row = self.service_row(input, id, old.created_at).await?;
-        (row.organisation_id, row.room_features, row.reminder_offsets) =
-            (old.organisation_id, old.room_features.clone(), old.reminder_offsets.clone());
+        (row.organisation_id, row.room_features) = (old.organisation_id, old.room_features.clone());
         let mut tx = self.db().begin().await?;
         match schedule_store::update_service(&mut tx, &row).await {
             Ok(true) => {}
@@ -239,6 +246,15 @@ impl App {
                 e.add(format!("practitioners[{i}]"), "No practitioner has this id");
             }
         }
+        let mut reminders = input.reminder_hours.clone().unwrap_or_else(|| DEFAULT_REMINDER_HOURS.to_vec());
+        reminders.sort_unstable_by(|a, b| b.cmp(a));
+        reminders.dedup();
+        if reminders.len() > 5 {
+            e.add("reminder_hours", "Give at most 5 reminders");
+        }
+        if reminders.iter().any(|h| !(1..=24 * 60).contains(h)) {
+            e.add("reminder_hours", "Give each reminder in whole hours before the start, from 1 to 1440 (60 days)");
+        }
         e.finish()?;
         Ok(ServiceRow {
             id,
@@ -257,7 +273,7 @@ impl App {
             room_features: String::new(),
             preparation: input.preparation.trim().to_owned(),
             aftercare: input.aftercare.trim().to_owned(),
-            reminder_offsets: "168,48".into(),
+            reminder_offsets: reminders.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
             active: true,
             created_at,
         })

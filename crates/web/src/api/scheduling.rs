@@ -64,11 +64,14 @@ pub struct ServiceView {
     pub aftercare: String,
     /// Practitioners who deliver it.
     pub practitioners: Vec<Uuid>,
+    /// Reminders, in hours before the start, longest first.
+    pub reminder_hours: Vec<i64>,
     pub active: bool,
 }
 
 impl ServiceView {
     fn of(s: ServiceRow, practitioners: Vec<Uuid>) -> Self {
+        let reminder_hours = app::messaging::reminders::offsets(&s);
         Self {
             id: s.id,
             name: s.name,
@@ -83,6 +86,7 @@ impl ServiceView {
             price_pence: s.price_pence,
             funding: s.funding,
             preparation: s.preparation,
+            reminder_hours,
             aftercare: s.aftercare,
             practitioners,
             active: s.active,

@@ -530,10 +530,19 @@ mod editors {
             assert!(edit.body.contains("value=\"45.50\"") && edit.body.contains("Wear loose clothes"), "{}", edit.body);
             let mut changed = physio("Physiotherapy", "45", "50");
             changed.retain(|(k, _)| *k != "practitioners");
+            let mut soon = changed.clone();
+            soon.push(("reminders", "soon".into()));
+            let soon = manager.post_form(&edit_uri, &pairs(&soon)).await;
+            assert!(soon.body.contains("href=\"#reminders\""), "{}", soon.body);
+            let mut too_far = changed.clone();
+            too_far.push(("reminders", "2000".into()));
+            let too_far = manager.post_form(&edit_uri, &pairs(&too_far)).await;
+            assert!(too_far.body.contains("href=\"#reminders\">Give each reminder in whole hours"), "{}", too_far.body);
+            changed.push(("reminders", "24, 72".into()));
             let saved = manager.post_form(&edit_uri, &pairs(&changed)).await;
             assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
             let row = store::scheduling::service(p.app.db(), physio_row.id).await.unwrap().unwrap();
-            assert_eq!((row.duration_minutes, row.price_pence), (45, Some(5000)));
+            assert_eq!((row.duration_minutes, row.price_pence, row.reminder_offsets.as_str()), (45, Some(5000), "72,24"));
             assert!(store::scheduling::practitioners_for(p.app.db(), row.id).await.unwrap().is_empty());
             assert_eq!(manager.get(&format!("/staff/services/{}", Uuid::now_v7())).await.status, StatusCode::NOT_FOUND);
             assert!(audit_actions(&p.app).await.iter().any(|(a, o, r)| a == "update_service" && o == "allowed" && r.contains("duration_minutes")));
@@ -554,6 +563,13 @@ mod editors {
             let ok = api(&p.router, Method::PUT, &uri, Some(&manager), Some(("application/json", &json(15)))).await;
             assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
             assert_eq!(ok.json()["duration_minutes"], 15);
+            assert_eq!(ok.json()["reminder_hours"], serde_json::json!([168, 48]), "left out: the default reminders");
+            let none = r#"{"name":"GP appointment","duration_minutes":15,"mode":"face_to_face","reminder_hours":[]}"#;
+            let none = api(&p.router, Method::PUT, &uri, Some(&manager), Some(("application/json", none))).await;
+            assert_eq!(none.json()["reminder_hours"], serde_json::json!([]), "{}", none.body);
+            let bad = r#"{"name":"GP appointment","duration_minutes":15,"mode":"face_to_face","reminder_hours":[0]}"#;
+            let bad = api(&p.router, Method::PUT, &uri, Some(&manager), Some(("application/json", bad))).await;
+            assert_eq!(assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed")["errors"][0]["field"], "reminder_hours");
 
             let session = store::scheduling::sessions_of(p.app.db(), &[p.gp.parse().unwrap()], "2026-01-01", "2030-01-01").await.unwrap()[0].clone();
             let end = format!("/api/v1/rota-sessions/{}/end", session.id);

@@ -6,7 +6,7 @@ use crate::auth::{CsrfForm, Staff};
 use crate::errors::{PageError, see_other};
 use crate::pages::{Shell, ok, render, set_flash, take_flash};
 use app::AppError;
-use app::scheduling::setup::ServiceInput;
+use app::scheduling::setup::{DEFAULT_REMINDER_HOURS, ServiceInput};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -54,6 +54,8 @@ pub struct ServiceForm {
     preparation: String,
     aftercare: String,
     practitioners: Vec<String>,
+    /// Hours before the start, comma separated: `168, 48`.
+    reminders: String,
 }
 
 impl ServiceForm {
@@ -73,6 +75,7 @@ impl ServiceForm {
             preparation: s.preparation.clone(),
             aftercare: s.aftercare.clone(),
             practitioners: practitioners.iter().map(Uuid::to_string).collect(),
+            reminders: app::messaging::reminders::offsets(s).iter().map(i64::to_string).collect::<Vec<_>>().join(", "),
         }
     }
 
@@ -86,6 +89,7 @@ impl ServiceForm {
             max_days_ahead: "28".into(),
             cancel_cutoff_minutes: "0".into(),
             funding: Funding::Nhs.as_str().into(),
+            reminders: DEFAULT_REMINDER_HOURS.iter().map(i64::to_string).collect::<Vec<_>>().join(", "),
             ..Default::default()
         }
     }
@@ -110,6 +114,7 @@ impl ServiceForm {
                 "preparation" => f.preparation = v,
                 "aftercare" => f.aftercare = v,
                 "practitioners" => f.practitioners.push(v),
+                "reminders" => f.reminders = v,
                 _ => {}
             }
         }
@@ -141,6 +146,11 @@ impl ServiceForm {
                 }
             },
         };
+        let reminder_hours: Option<Vec<i64>> =
+            self.reminders.split([',', ' ']).filter(|h| !h.trim().is_empty()).map(|h| h.trim().parse().ok()).collect();
+        if reminder_hours.is_none() {
+            errors.push(FieldError::new("reminders", "Enter hours before the appointment, like 168, 48"));
+        }
         let practitioners: Vec<Uuid> = self.practitioners.iter().filter_map(|p| p.parse().ok()).collect();
         if practitioners.len() != self.practitioners.len() {
             errors.push(FieldError::new("practitioners", "Choose practitioners from the list"));
@@ -163,6 +173,7 @@ impl ServiceForm {
             preparation: self.preparation.clone(),
             aftercare: self.aftercare.clone(),
             practitioners,
+            reminder_hours,
         })
     }
 }
@@ -373,6 +384,7 @@ async fn save(state: &AppState, staff: &Staff, editing: Option<Uuid>, form: Serv
                     let field = match e.field.as_str() {
                         f if f.starts_with("practitioners") => "practitioners".to_owned(),
                         "price_pence" => "price".to_owned(),
+                        "reminder_hours" => "reminders".to_owned(),
                         f => f.to_owned(),
                     };
                     FieldError::new(field, e.message)
