@@ -871,6 +871,7 @@ impl App {
             )
             .await?;
         }
+        store::scheduling::bump_rota_version(&mut tx).await?;
         tx.commit().await?;
         // Written straight to the store: nothing read before now describes them.
         self.diary().rota_changed();

@@ -285,6 +285,20 @@ pub async fn practitioners_for(conn: impl Into<Conn<'_>>, service: Uuid) -> Resu
 
 // ------------------------------------------------------------------------------------------------ rotas
 
+/// Count a change to rotas, services, practitioners or sites (in the change's own transaction), so every
+/// node's kept calendars can tell they are out of date.
+pub async fn bump_rota_version(tx: &mut Tx) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE rota_version SET version = version + 1 WHERE id = 1")
+        .execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// How many rota changes there have been, on any node.
+pub async fn rota_version(conn: impl Into<Conn<'_>>) -> Result<i64> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_scalar("SELECT version FROM rota_version WHERE id = 1")
+        .fetch_one(c).await)?)
+}
+
 pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> Result<()> {
     let sql =
         sqlx::AssertSqlSafe(format!("INSERT INTO rota_sessions ({SESSION_COLUMNS}) VALUES ({})", placeholders(1, 12)));

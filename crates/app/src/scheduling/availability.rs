@@ -117,10 +117,11 @@ impl App {
             return self.cached_calendar(key).await;
         }
         // The same search again (every booking at the rush asks for its practitioner's days).
-        if let Some(cal) = self.diary().calendar(&key) {
+        if let Some(cal) = self.kept_calendar(&key).await? {
             return Ok(cal);
         }
         let version = self.diary().rota_version();
+        let shared = self.shared_rota_version().await?;
         let mut parts = Vec::new();
         let mut day = from;
         while day <= to {
@@ -155,23 +156,52 @@ impl App {
             slots,
             session_sites,
         });
-        self.diary().keep_calendar(key, version, cal.clone());
+        self.diary().keep_calendar(key, version, shared, cal.clone());
         Ok(cal)
     }
 
     /// One calendar, from the diary or read (once, however many ask at the same moment).
     async fn cached_calendar(&self, key: CalendarKey) -> Result<Arc<Calendar>> {
-        if let Some(cal) = self.diary().calendar(&key) {
+        if let Some(cal) = self.kept_calendar(&key).await? {
             return Ok(cal);
         }
         let _gate = self.diary().gate(Loading::Calendar(key)).await;
-        if let Some(cal) = self.diary().calendar(&key) {
+        if let Some(cal) = self.kept_calendar(&key).await? {
             return Ok(cal);
         }
         let version = self.diary().rota_version();
+        // Read before the rotas, so a change made meanwhile on another node makes this calendar look old
+        // (never the other way round).
+        let shared = self.shared_rota_version().await?;
         let cal = Arc::new(self.read_calendar(key.service, key.practitioner, key.site, key.from, key.to).await?);
-        self.diary().keep_calendar(key, version, cal.clone());
+        self.diary().keep_calendar(key, version, shared, cal.clone());
         Ok(cal)
+    }
+
+    /// A kept calendar that is still good: read within [`super::diary::CALENDAR_TTL`], or older but no
+    /// node has changed a rota, service, practitioner or site since (the database's rota version, read at
+    /// most once a second). So calendars last until something changes, and a change on another node is
+    /// seen within the TTL.
+    async fn kept_calendar(&self, key: &CalendarKey) -> Result<Option<Arc<Calendar>>> {
+        if let Some(cal) = self.diary().calendar(key) {
+            return Ok(Some(cal));
+        }
+        let Some((cal, shared)) = self.diary().stale_calendar(key) else { return Ok(None) };
+        if self.shared_rota_version().await? == shared {
+            self.diary().renew_calendar(key);
+            return Ok(Some(cal));
+        }
+        Ok(None)
+    }
+
+    /// The database's rota version, read at most once a second.
+    async fn shared_rota_version(&self) -> Result<i64> {
+        if let Some(v) = self.diary().shared_version() {
+            return Ok(v);
+        }
+        let v = schedule_store::rota_version(self.db()).await?;
+        self.diary().saw_shared_version(v);
+        Ok(v)
     }
 
     async fn read_calendar(

@@ -2,7 +2,9 @@
 //!
 //! - **Calendars**: the slots a rota offers for a service in a window (and the service and sites they
 //!   came from). They change only when a rota, service, practitioner or site changes: on this node that
-//!   drops them at once; another node's change is seen within [`CALENDAR_TTL`].
+//!   drops them at once; another node's change is seen within [`CALENDAR_TTL`]. A calendar older than
+//!   that is kept if the database's rota version (bumped with every such change, on any node) has not
+//!   moved since it was read, so calendars last until something changes.
 //! - **Taken times**: practitioners' times this node knows are booked or held, learned from its own
 //!   booking writer (what it wrote, and what it found in the way). A booking for a time known to be taken
 //!   is refused without queueing for the writer. Knowledge is kept for [`TAKEN_TTL`] at most (a hold's
@@ -26,6 +28,8 @@ use uuid::Uuid;
 
 /// How long a calendar is trusted without a change seen on this node.
 pub const CALENDAR_TTL: Duration = Duration::from_secs(10);
+/// How long the database's rota version, once read, is taken as current.
+pub const SHARED_VERSION_TTL: Duration = Duration::from_secs(1);
 /// How long a taken time is trusted (a hold: until it expires, if sooner).
 pub const TAKEN_TTL: Duration = Duration::from_secs(5);
 /// How long a list of alternatives is reused.
@@ -56,6 +60,8 @@ pub(crate) struct AlternativesKey {
 struct Kept<T> {
     at: Instant,
     version: u64,
+    /// The database's rota version it was read under (calendars; 0 otherwise).
+    shared: i64,
     value: T,
 }
 
@@ -89,6 +95,8 @@ pub(crate) struct Diary {
     /// One reader per calendar or list being read: when one expires at the rush, hundreds of requests
     /// miss at once, and one database read should answer them all.
     loading: Mutex<HashMap<Loading, Arc<tokio::sync::Mutex<()>>>>,
+    /// The database's rota version (changes made on any node) and when it was read.
+    shared: Mutex<Option<(Instant, i64)>>,
 }
 
 /// What is being read from the database.
@@ -133,8 +141,33 @@ impl Diary {
         kept.get(key).filter(|k| k.version == version && k.at.elapsed() < CALENDAR_TTL).map(|k| k.value.clone())
     }
 
-    /// Keep a calendar read under `version`, unless the rota changed meanwhile.
-    pub fn keep_calendar(&self, key: CalendarKey, version: u64, calendar: Arc<Calendar>) {
+    /// A calendar past [`CALENDAR_TTL`] but read under this node's current rota version, with the database's
+    /// rota version it was read under: still good if that has not moved since.
+    pub fn stale_calendar(&self, key: &CalendarKey) -> Option<(Arc<Calendar>, i64)> {
+        let version = self.rota_version();
+        let kept = lock(&self.calendars);
+        kept.get(key).filter(|k| k.version == version).map(|k| (k.value.clone(), k.shared))
+    }
+
+    /// Trust a kept calendar for another [`CALENDAR_TTL`] (nothing changed anywhere since it was read).
+    pub fn renew_calendar(&self, key: &CalendarKey) {
+        if let Some(k) = lock(&self.calendars).get_mut(key) {
+            k.at = Instant::now();
+        }
+    }
+
+    /// The database's rota version as read within the last [`SHARED_VERSION_TTL`], if it was.
+    pub fn shared_version(&self) -> Option<i64> {
+        lock(&self.shared).filter(|(at, _)| at.elapsed() < SHARED_VERSION_TTL).map(|(_, v)| v)
+    }
+
+    pub fn saw_shared_version(&self, version: i64) {
+        *lock(&self.shared) = Some((Instant::now(), version));
+    }
+
+    /// Keep a calendar read under `version` (and the database's rota version `shared`), unless the rota
+    /// changed meanwhile.
+    pub fn keep_calendar(&self, key: CalendarKey, version: u64, shared: i64, calendar: Arc<Calendar>) {
         let mut kept = lock(&self.calendars);
         if version != self.rota_version() {
             return;
@@ -142,12 +175,13 @@ impl Diary {
         if kept.len() >= MAX_CACHED {
             kept.clear();
         }
-        kept.insert(key, Kept { at: Instant::now(), version, value: calendar });
+        kept.insert(key, Kept { at: Instant::now(), version, shared, value: calendar });
     }
 
     /// A rota, service, practitioner or site changed: forget every calendar and alternative.
     pub fn rota_changed(&self) {
         self.rota_version.fetch_add(1, Ordering::AcqRel);
+        *lock(&self.shared) = None;
         lock(&self.calendars).clear();
         lock(&self.alternatives).clear();
     }
@@ -226,7 +260,7 @@ impl Diary {
         if kept.len() >= MAX_CACHED {
             kept.clear();
         }
-        kept.insert(key, Kept { at: Instant::now(), version: 0, value: Arc::new(free) });
+        kept.insert(key, Kept { at: Instant::now(), version: 0, shared: 0, value: Arc::new(free) });
     }
 }
 

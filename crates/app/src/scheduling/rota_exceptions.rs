@@ -256,6 +256,7 @@ impl App {
             ))
             .record(&mut tx)
             .await?;
+        store::scheduling::bump_rota_version(&mut tx).await?;
         tx.commit().await?;
         // Slots cut from the rota change: this node forgets its calendars at once.
         self.diary().rota_changed();

@@ -190,6 +190,7 @@ impl App {
             schedule_store::link_service(&mut tx, row.id, *p).await?;
         }
         grant.with_resource(row.id).named("create_service").record(&mut tx).await?;
+        store::scheduling::bump_rota_version(&mut tx).await?;
         tx.commit().await?;
         self.diary().rota_changed();
         Ok(row)
@@ -212,6 +213,7 @@ impl App {
         }
         schedule_store::set_service_practitioners(&mut tx, id, &input.practitioners).await?;
         grant.named("update_service").with_reason(changed_fields(&old, &row)).record(&mut tx).await?;
+        store::scheduling::bump_rota_version(&mut tx).await?;
         tx.commit().await?;
         self.diary().rota_changed();
         Ok(row)
@@ -313,6 +315,7 @@ impl App {
         let mut tx = self.db().begin().await?;
         schedule_store::insert_practitioner(&mut tx, &row).await?;
         grant.with_resource(row.id).named("create_practitioner").record(&mut tx).await?;
+        store::scheduling::bump_rota_version(&mut tx).await?;
         tx.commit().await?;
         self.diary().rota_changed();
         Ok(row)
@@ -332,6 +335,7 @@ impl App {
         let mut tx = self.db().begin().await?;
         schedule_store::insert_room(&mut tx, &row).await?;
         grant.with_resource(row.id).named("create_room").record(&mut tx).await?;
+        store::scheduling::bump_rota_version(&mut tx).await?;
         tx.commit().await?;
         self.diary().rota_changed();
         Ok(row)
@@ -372,6 +376,7 @@ impl App {
             return Err(AppError::NotFound { what: "rota session" });
         }
         grant.named("end_rota_session").with_reason(format!("last day {last}")).record(&mut tx).await?;
+        store::scheduling::bump_rota_version(&mut tx).await?;
         tx.commit().await?;
         self.diary().rota_changed();
         Ok(SessionRow { valid_until: Some(last.to_string()), ..session })
@@ -470,6 +475,7 @@ impl App {
         };
         schedule_store::insert_session(&mut tx, &row).await?;
         grant.with_resource(row.id).named("add_rota_session").record(&mut tx).await?;
+        store::scheduling::bump_rota_version(&mut tx).await?;
         tx.commit().await?;
         self.diary().rota_changed();
         Ok(row)

@@ -28,6 +28,39 @@ fn holidays_on(day: Date) -> String {
 }
 
 both_backends! {
+    async fn a_rota_change_on_another_node_is_seen_and_unchanged_calendars_are_kept(db: Db) {
+        // Two nodes on one database: `p.app` and `other`.
+        let p = practice_with(App::new(db.clone(), app::AppConfig::default()), Rota::None).await;
+        let other = App::new(db, app::AppConfig::default());
+        let day = tomorrow().checked_add(jiff::Span::new().days(2)).unwrap();
+        let weekday = format!("{:?}", day.weekday()).to_lowercase();
+        let session = |starts: &str, ends: &str| app::scheduling::setup::SessionInput {
+            practitioner_id: p.gp,
+            site_id: p.site,
+            room_id: None,
+            weekday: weekday.clone(),
+            starts: starts.into(),
+            ends: ends.into(),
+            valid_from: "2026-01-01".into(),
+            valid_until: None,
+            opens_on_bank_holidays: true,
+            services: vec![p.service],
+        };
+        p.app.add_session(&Ctx::command_line(), &session("09:00", "09:30")).await.unwrap();
+        let q = SlotQuery { service: p.service, practitioner: None, site: None, from: day, to: day, patient: None, limit: 500 };
+        assert_eq!(p.app.free_slots(&p.desk, &q).await.unwrap().len(), 3);
+        // The other node adds an afternoon: this node trusts what it read for a while (CALENDAR_TTL, 10 s),
+        // then sees it, since the database's rota version moved.
+        let before = store::scheduling::rota_version(p.app.db()).await.unwrap();
+        other.add_session(&Ctx::command_line(), &session("14:00", "14:30")).await.unwrap();
+        assert_eq!(store::scheduling::rota_version(p.app.db()).await.unwrap(), before + 1);
+        tokio::time::sleep(std::time::Duration::from_millis(11_200)).await;
+        assert_eq!(p.app.free_slots(&p.desk, &q).await.unwrap().len(), 6, "the other node's session is seen");
+        // Nothing changes for longer than the TTL: the calendar is kept, and still right.
+        tokio::time::sleep(std::time::Duration::from_millis(11_200)).await;
+        assert_eq!(p.app.free_slots(&p.desk, &q).await.unwrap().len(), 6);
+    }
+
     async fn a_newer_bank_holiday_file_closes_sessions_on_its_days(db: Db) {
         use domain::scheduling::calendar::{BankHolidays, Division};
         // A day a month ahead whose following week is an ordinary day (Christmas and Good Friday are
