@@ -238,18 +238,24 @@ async fn answer<T>(
     }
 }
 
+/// A change to a rota: only practice managers, and only for a practitioner id in the address.
+fn change(staff: &Staff, raw: &str, pairs: Vec<(String, String)>) -> Result<(Typed, Uuid), AppError> {
+    if !may_manage(staff) {
+        return Err(AppError::forbidden("only a practice manager can change rotas"));
+    }
+    let practitioner = raw.parse::<Uuid>().map_err(|_| AppError::NotFound { what: "practitioner" })?;
+    Ok((Typed(pairs), practitioner))
+}
+
 pub async fn add_session(
     State(state): State<AppState>,
     staff: Staff,
     Path(raw): Path<String>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
-    if !may_manage(&staff) {
-        return fail(&staff, AppError::forbidden("only a practice manager can change rotas"));
-    }
-    let typed = Typed(pairs);
-    let Some(practitioner) = raw.parse::<Uuid>().ok() else {
-        return fail(&staff, AppError::NotFound { what: "practitioner" });
+    let (typed, practitioner) = match change(&staff, &raw, pairs) {
+        Ok(x) => x,
+        Err(e) => return fail(&staff, e),
     };
     let mut errors = Vec::new();
     let site = typed.value("site_id").parse::<Uuid>().ok();
@@ -286,12 +292,9 @@ pub async fn add_exception(
     Path(raw): Path<String>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
-    if !may_manage(&staff) {
-        return fail(&staff, AppError::forbidden("only a practice manager can change rotas"));
-    }
-    let typed = Typed(pairs);
-    let Some(practitioner) = raw.parse::<Uuid>().ok() else {
-        return fail(&staff, AppError::NotFound { what: "practitioner" });
+    let (typed, practitioner) = match change(&staff, &raw, pairs) {
+        Ok(x) => x,
+        Err(e) => return fail(&staff, e),
     };
     let input = RotaExceptionInput {
         kind: typed.value("x_kind").into(),
@@ -314,10 +317,10 @@ pub async fn end_session(
     Path((raw, session)): Path<(String, String)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
-    if !may_manage(&staff) {
-        return fail(&staff, AppError::forbidden("only a practice manager can change rotas"));
-    }
-    let typed = Typed(pairs);
+    let (typed, _) = match change(&staff, &raw, pairs) {
+        Ok(x) => x,
+        Err(e) => return fail(&staff, e),
+    };
     let Some(session) = session.parse::<Uuid>().ok() else {
         return fail(&staff, AppError::NotFound { what: "rota session" });
     };
