@@ -249,7 +249,7 @@ impl App {
     async fn summary_counts(&self) -> Result<OutboxSummary> {
         let now = Ts(domain::time::now());
         let (by_state, _) = outbox_store::depth(self.db(), now).await?;
-        let depth = outbox_store::queue_depth(self.db(), now).await?;
+        let (due_now, oldest_due) = outbox_store::due(self.db(), now).await?;
         let by_status = outbox_store::message_counts(self.db()).await?;
         let mut jobs: BTreeMap<String, i64> = state::ALL.iter().map(|s| (s.to_string(), 0)).collect();
         jobs.extend(by_state);
@@ -258,9 +258,9 @@ impl App {
         messages.extend(by_status);
         let queued = jobs.get(state::QUEUED).copied().unwrap_or(0);
         Ok(OutboxSummary {
-            due_now: depth.due,
-            scheduled: (queued - depth.due).max(0),
-            oldest_due_at: depth.oldest_due.map(|t| t.0.to_string()),
+            due_now,
+            scheduled: (queued - due_now).max(0),
+            oldest_due_at: oldest_due.map(|t| t.0.to_string()),
             jobs,
             messages,
         })
@@ -279,6 +279,7 @@ impl App {
     /// Close a job staff dealt with by hand (a Braille letter sent, the patient phoned): it counts as sent,
     /// with the note saying what was done and by whom. Only a job waiting for staff, or a dead letter.
     pub async fn close_outbox_task(&self, ctx: &Ctx, id: Uuid, note: &str) -> Result<OutboxEntry> {
+        let grant = self.authorize(ctx, outbox_access(ctx, "outbox").on(id)).await?;
         let note = note.trim();
         if note.is_empty() {
             return Err(AppError::invalid("note", "Enter what was done, for example \"Phoned the patient\""));
@@ -289,7 +290,6 @@ impl App {
                 format!("What was done must be {MAX_DONE_NOTE} characters or fewer"),
             ));
         }
-        let grant = self.authorize(ctx, outbox_access(ctx, "outbox").on(id)).await?;
         let job = outbox_store::job(self.db(), id).await?.ok_or(AppError::NotFound { what: "outbox job" })?;
         let who = crate::patients::actor(ctx)?;
         let by = format!("{} ({})", who.display_name, who.username);

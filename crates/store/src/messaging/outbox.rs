@@ -229,9 +229,14 @@ pub async fn queue_depth(db: &Db, now: Ts) -> Result<QueueDepth> {
             .bind(s).fetch_one(c).await)?;
         by_state.push((s.to_owned(), n));
     }
-    let (due, oldest_due): (i64, Option<Ts>) = on_db!(db, c => sqlx::query_as(
-        "SELECT COUNT(*), MIN(due_at) FROM outbox WHERE state = 'queued' AND due_at <= $1").bind(now).fetch_one(c).await)?;
+    let (due, oldest_due) = due(db, now).await?;
     Ok(QueueDepth { by_state, due, oldest_due })
+}
+
+/// How many queued jobs are due at `now`, and when the oldest of them became due.
+pub async fn due(db: &Db, now: Ts) -> Result<(i64, Option<Ts>)> {
+    Ok(on_db!(db, c => sqlx::query_as(
+        "SELECT COUNT(*), MIN(due_at) FROM outbox WHERE state = 'queued' AND due_at <= $1").bind(now).fetch_one(c).await)?)
 }
 
 /// Put a job that gave up (dead), or was left for staff, back in the queue, due now, with its attempts
