@@ -276,6 +276,13 @@ pub async fn set_service_practitioners(tx: &mut Tx, service: Uuid, practitioners
     Ok(())
 }
 
+/// Every (service, practitioner who delivers it) pair, by service.
+pub async fn service_practitioners(conn: impl Into<Conn<'_>>) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(on_conn!(conn.into(), c => sqlx::query_as(
+        "SELECT service_id, practitioner_id FROM service_practitioners ORDER BY service_id, practitioner_id")
+        .fetch_all(c).await)?)
+}
+
 /// Who delivers a service.
 pub async fn practitioners_for(conn: impl Into<Conn<'_>>, service: Uuid) -> Result<Vec<Uuid>> {
     Ok(on_conn!(conn.into(), c => sqlx::query_scalar(

@@ -2,7 +2,7 @@
 //! retry, "done"), and a patient's communications history. Sending is in [`super::outbox`].
 
 use super::replies::ReplyEntry;
-use crate::governance::access::Access;
+use crate::governance::access::{Access, Grant};
 use crate::patients::PatientRecord;
 use crate::{App, AppError, Ctx, Result};
 use domain::governance::{Action, Purpose};
@@ -314,10 +314,11 @@ impl App {
         Ok(job.into())
     }
 
-    /// The messages sent to a patient (and copies to their carers), newest first.
+    /// The messages sent to a patient (and copies to their carers), newest first. A merged record's id
+    /// leads to the survivor, as on the staff page.
     pub async fn patient_messages(&self, ctx: &Ctx, patient: Uuid) -> Result<Vec<PatientMessage>> {
-        let (p, grant) = self.patient_grant(ctx, patient, Action::ViewPatient, "patient_messages", None).await?;
-        let rows = outbox_store::messages_of_patient(self.db(), p.id, 500).await?;
+        let (row, _, grant) = self.messages_grant(ctx, patient, None).await?;
+        let rows = outbox_store::messages_of_patient(self.db(), row.id, 500).await?;
         let mut tx = self.db().begin().await?;
         grant.named("view_patient_messages").record(&mut tx).await?;
         tx.commit().await?;
@@ -333,6 +334,26 @@ impl App {
         id: Uuid,
         break_glass_reason: Option<&str>,
     ) -> Result<(PatientRecord, Vec<PatientMessage>)> {
+        let (row, resolved_from, grant) = self.messages_grant(ctx, id, break_glass_reason).await?;
+        let break_glass = grant.decision.is_break_glass();
+        let parts = self.record_parts(ctx, &row).await?;
+        let rows = outbox_store::messages_of_patient(self.db(), row.id, 500).await?;
+        let mut tx = self.db().begin().await?;
+        let phones = patient_store::phones_of(&mut tx, &[row.id]).await?;
+        grant.named("view_patient_messages").record(&mut tx).await?;
+        tx.commit().await?;
+        let record = parts.into_record(row, phones, resolved_from, break_glass);
+        Ok((record, rows.into_iter().map(PatientMessage::from).collect()))
+    }
+
+    /// May this person read this patient's messages: the live record (following merges), and the
+    /// policy's answer for looking at it.
+    async fn messages_grant(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        break_glass_reason: Option<&str>,
+    ) -> Result<(store::patients::PatientRow, Option<Uuid>, Grant)> {
         let who = crate::patients::actor(ctx)?;
         let (row, resolved_from) = self.resolve(id).await?;
         let access = Access::patient(
@@ -344,14 +365,6 @@ impl App {
             break_glass_reason,
         );
         let grant = self.authorize(ctx, access).await?;
-        let break_glass = grant.decision.is_break_glass();
-        let parts = self.record_parts(ctx, &row).await?;
-        let rows = outbox_store::messages_of_patient(self.db(), row.id, 500).await?;
-        let mut tx = self.db().begin().await?;
-        let phones = patient_store::phones_of(&mut tx, &[row.id]).await?;
-        grant.named("view_patient_messages").record(&mut tx).await?;
-        tx.commit().await?;
-        let record = parts.into_record(row, phones, resolved_from, break_glass);
-        Ok((record, rows.into_iter().map(PatientMessage::from).collect()))
+        Ok((row, resolved_from, grant))
     }
 }

@@ -490,10 +490,12 @@ impl App {
         self.may(ctx, Action::BookAppointment).await?;
         let db = self.db();
         let services = schedule_store::services(db).await?;
-        let mut delivered = Vec::new();
-        for s in &services {
-            delivered.push((s.id, schedule_store::practitioners_for(db, s.id).await?));
+        // Who delivers what, in one read rather than one per service.
+        let mut by_service: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
+        for (service, practitioner) in schedule_store::service_practitioners(db).await? {
+            by_service.entry(service).or_default().push(practitioner);
         }
+        let delivered = services.iter().map(|s| (s.id, by_service.remove(&s.id).unwrap_or_default())).collect();
         Ok((services, schedule_store::practitioners(db).await?, organisation::sites(db).await?, delivered))
     }
 }

@@ -222,21 +222,12 @@ fn refused(staff: &Staff) -> Response {
 }
 
 pub async fn list(State(state): State<AppState>, staff: Staff) -> Response {
-    if let Err(e) = state.app.may(&staff.ctx, Action::ViewDayList).await {
-        return PageError(e, staff.op()).into_response();
-    }
-    let db = state.app.db();
-    let (services, practitioners) =
-        match (store::scheduling::services(db).await, store::scheduling::practitioners(db).await) {
-            (Ok(s), Ok(p)) => (s, p),
-            (Err(e), _) | (_, Err(e)) => return PageError(e.into(), staff.op()).into_response(),
-        };
+    let (services, practitioners, _, delivered) = match state.app.booking_catalogue(&staff.ctx).await {
+        Ok(c) => c,
+        Err(e) => return PageError(e, staff.op()).into_response(),
+    };
     let mut lines = Vec::with_capacity(services.len());
-    for s in &services {
-        let who = match store::scheduling::practitioners_for(db, s.id).await {
-            Ok(w) => w,
-            Err(e) => return PageError(e.into(), staff.op()).into_response(),
-        };
+    for (s, (_, who)) in services.iter().zip(&delivered) {
         let names: Vec<&str> =
             practitioners.iter().filter(|p| who.contains(&p.id)).map(|p| p.display_name.as_str()).collect();
         lines.push(ServiceLine {
