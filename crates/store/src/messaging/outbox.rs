@@ -174,10 +174,10 @@ pub async fn job_by_key(conn: impl Into<Conn<'_>>, dedupe_key: &str) -> Result<O
 
 /// Jobs in one state (or all), the most recently due first, at most `limit`.
 pub async fn jobs(conn: impl Into<Conn<'_>>, state: Option<&str>, limit: i64) -> Result<Vec<JobRow>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {JOB_COLUMNS} FROM outbox WHERE ($1 IS NULL OR state = $1) ORDER BY due_at DESC, id LIMIT $2"
-    ));
-    Ok(on_conn!(conn.into(), c => sqlx::query_as(sql).bind(state).bind(limit).fetch_all(c).await)?)
+    match state {
+        Some(one) => jobs_in_states(conn, &[one], limit).await,
+        None => jobs_in_states(conn, &state::ALL, limit).await,
+    }
 }
 
 /// Jobs in any of these states, the most recently due first, at most `limit`.
